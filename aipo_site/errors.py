@@ -1,0 +1,78 @@
+"""The aipo exception tree.
+
+    AipoError                 base class; every error aipo raises on purpose
+    ├── InputError            one problem in one input file (path, line, field, expected, found)
+    │   └── InputErrors       several InputErrors reported together (all charters are checked)
+    └── ConfigError           bad settings (plugin options, CLI flags, missing folders)
+
+The MkDocs plugin turns any AipoError into ``mkdocs.exceptions.PluginError``; the CLI prints
+``error: ...`` and exits 2. Nothing else should reach a user as a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["AipoError", "ConfigError", "InputError", "InputErrors"]
+
+
+class AipoError(Exception):
+    """Base class of every error aipo raises on purpose."""
+
+
+class ConfigError(AipoError):
+    """Invalid configuration: plugin options, CLI arguments, missing folders."""
+
+
+class InputError(AipoError):
+    """A problem in one input file.
+
+    The message reads ``path:line:column: field: message`` so editors and CI annotations can
+    jump to it; each part is optional except the path.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.field = field
+        super().__init__(self.render())
+
+    def location(self) -> str:
+        loc = self.path
+        if self.line is not None:
+            loc += f":{self.line}"
+            if self.column is not None:
+                loc += f":{self.column}"
+        return loc
+
+    def render(self) -> str:
+        field = f" {self.field}:" if self.field else ""
+        return f"{self.location()}:{field} {self.message}"
+
+
+class InputErrors(AipoError):
+    """Several input errors, reported together so one build shows every problem."""
+
+    def __init__(self, errors: Iterable[InputError]) -> None:
+        self.errors = list(errors)
+        count = len(self.errors)
+        head = f"{count} problem{'s' if count != 1 else ''} in the governance inputs:"
+        super().__init__("\n".join([head, *(f"  {e.render()}" for e in self.errors)]))
+
+    @classmethod
+    def raise_if_any(cls, errors: list[InputError]) -> None:
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise cls(errors)

@@ -1,0 +1,37 @@
+"""Number and date formatting shared by evaluation messages and renderers (no dependencies)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+__all__ = ["fmt_date", "fmt_pct", "fmt_value"]
+
+
+def fmt_value(value: float | None, unit: str | None = None) -> str:
+    """A KPI value with up to four significant digits and its unit: '0.8123', '12.5 ms', '4.1%'."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if value == 0:
+        text = "0"
+    elif abs(value) >= 1000:
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:.4g}"
+        if "e" in text:
+            text = f"{value:.2e}"
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit in ("%", "×", "x") else f"{text} {unit}"
+
+
+def fmt_pct(fraction: float | None) -> str:
+    """A fraction as a percentage: 0.0523 -> '5.2%'."""
+    if fraction is None or not math.isfinite(fraction):
+        return "—"
+    pct = fraction * 100
+    return f"{pct:.0f}%" if abs(pct) >= 10 else f"{pct:.1f}%"
+
+
+def fmt_date(value: dt.date | None) -> str:
+    return value.isoformat() if value else "—"

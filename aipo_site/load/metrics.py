@@ -1,0 +1,280 @@
+"""Read metric CSVs written by teams' pipelines.
+
+Two layouts, any number of files per model under ``metrics/<model-id>/``:
+
+- long:  ``date,metric,value[,segment]`` — one observation per row; an empty segment is the overall
+  value, a non-empty one a slice (e.g. an age band);
+- wide:  ``date,<metric>,<metric>,...`` — one row per date, one column per metric.
+
+pandas' defaults hide bad data (a ``;``-separated file loads as one column, short rows are padded with
+NaN, duplicate headers are renamed ``x.1``, ``inf`` stays text). This reader checks the header, field
+counts, dates, numbers and duplicates itself and reports the file and line of every problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+__all__ = ["COLUMNS", "MAX_CSV_BYTES", "empty_frame", "parse_metric_csv"]
+
+MAX_CSV_BYTES = 200_000_000
+MAX_COLUMNS = 500
+MAX_REPORTED = 5
+COLUMNS = ["date", "metric", "value", "segment"]
+_METRIC = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_LONG = {"date", "metric", "value", "segment"}
+
+
+def empty_frame() -> pd.DataFrame:
+    """A metrics frame with no rows (the shape every reader returns)."""
+    return pd.DataFrame(
+        {
+            "date": pd.Series([], dtype="datetime64[s]"),
+            "metric": pd.Series([], dtype=object),
+            "value": pd.Series([], dtype="float64"),
+            "segment": pd.Series([], dtype=object),
+            "line": pd.Series([], dtype="int64"),
+        }
+    )
+
+
+def parse_metric_csv(raw: bytes, path: str) -> pd.DataFrame:
+    """Parse one metric CSV into a long frame ``date, metric, value, segment, line``.
+
+    Raises :class:`InputError` (path, line, what was expected, what was found) on any problem.
+    """
+    if len(raw) > MAX_CSV_BYTES:
+        raise InputError(path, f"file is {len(raw):,} bytes; the limit is {MAX_CSV_BYTES:,}")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise InputError(path, "contains a NUL byte", line=raw[:nul].count(b"\n") + 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise InputError(path, f"not valid UTF-8 (byte {e.start})", line=line) from None
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if not first.strip():
+        raise InputError(
+            path, "expected a header row (date,metric,value or date,<metric>,...)", line=1
+        )
+    header = [h.strip() for h in next(csv.reader([first]))]
+    _check_header(header, first, path)
+    long_form = "metric" in header or "value" in header
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            skipinitialspace=True,
+            engine="c",
+        )
+    except pd.errors.ParserError as e:
+        match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+        if match:
+            want, line, saw = match.groups()
+            raise InputError(
+                path, f"expected {want} fields (as in the header), found {saw}", line=int(line)
+            ) from None
+        raise InputError(path, f"cannot parse CSV: {e}") from None
+    frame.columns = header
+    if frame.empty:
+        raise InputError(path, "has a header but no data rows", line=2)
+    lines = np.arange(2, len(frame) + 2)
+    frame = frame.fillna("")
+    check = _RowCheck(text, len(header), path)
+    check.field_counts(len(frame))
+    dates = _dates(frame["date"], lines, check)
+    if long_form:
+        values = _numbers(frame["value"], lines, check, "value")
+        metrics = frame["metric"].str.strip()
+        bad = ~metrics.str.fullmatch(_METRIC.pattern).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                path,
+                f"metric: expected a snake_case metric name, found {metrics.iloc[i]!r}",
+                line=int(lines[i]),
+            )
+        segments = (
+            frame["segment"].str.strip() if "segment" in frame else pd.Series("", index=frame.index)
+        )
+        out = pd.DataFrame(
+            {
+                "date": dates,
+                "metric": metrics.to_numpy(dtype=object),
+                "value": values,
+                "segment": segments.to_numpy(dtype=object),
+                "line": lines,
+            }
+        )
+    else:
+        parts = []
+        for column in header[1:]:
+            values = _numbers(frame[column], lines, check, column)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "date": dates,
+                        "metric": column,
+                        "value": values,
+                        "segment": "",
+                        "line": lines,
+                    }
+                )
+            )
+        out = pd.concat(parts, ignore_index=True)
+    _check_duplicates(out, path)
+    return out
+
+
+def _check_header(header: list[str], first: str, path: str) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise InputError(
+            path, f"header has {len(header)} columns; the limit is {MAX_COLUMNS}", line=1
+        )
+    if len(header) == 1:
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if sep in first:
+                raise InputError(
+                    path,
+                    f"the header is separated by {name}; metric CSVs must be comma-separated",
+                    line=1,
+                )
+        raise InputError(
+            path,
+            f"expected at least two columns (date,metric,value or date,<metric>,...), "
+            f"found only {header[0]!r}",
+            line=1,
+        )
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            raise InputError(path, "the header has an empty column name", line=1)
+        if name in seen:
+            raise InputError(path, f"column {name!r} appears twice in the header", line=1)
+        seen.add(name)
+    if "date" not in seen:
+        raise InputError(path, f"expected a 'date' column, found {', '.join(header)}", line=1)
+    if header[0] != "date":
+        raise InputError(path, f"'date' must be the first column, found {header[0]!r}", line=1)
+    if "metric" in seen or "value" in seen:
+        missing = [c for c in ("metric", "value") if c not in seen]
+        if missing:
+            raise InputError(
+                path,
+                f"long form needs date,metric,value[,segment]; missing {', '.join(missing)}",
+                line=1,
+            )
+        extra = [c for c in header if c not in _LONG]
+        if extra:
+            raise InputError(
+                path,
+                f"long form allows date,metric,value,segment; unexpected column {extra[0]!r}",
+                line=1,
+            )
+        return
+    for name in header[1:]:
+        if not _METRIC.match(name):
+            raise InputError(
+                path,
+                f"wide-form column {name!r} is not a snake_case metric name",
+                line=1,
+            )
+
+
+class _RowCheck:
+    """Explains a bad cell: an empty line or a short row is reported as such, not as a bad value."""
+
+    def __init__(self, text: str, width: int, path: str) -> None:
+        self.text = text
+        self.width = width
+        self.path = path
+
+    def field_counts(self, rows: int) -> None:
+        """Short rows: pandas pads them silently, so count the fields of every row."""
+        body = self.text.split("\n")[1 : rows + 1]
+        if '"' in self.text:
+            counts = np.fromiter((len(r) for r in csv.reader(body)), dtype=np.int64)
+        else:
+            counts = pd.Series(body, dtype=object).str.count(",").to_numpy() + 1
+        short = np.flatnonzero(counts != self.width)
+        if short.size:
+            line = int(short[0]) + 2
+            self.fail(
+                line,
+                f"expected {self.width} fields (as in the header), found {int(counts[short[0]])}",
+            )
+
+    def fail(self, line: int, message: str) -> None:
+        raw = self.text.split("\n", line)[line - 1].rstrip("\r") if line >= 1 else ""
+        if not raw.strip():
+            raise InputError(self.path, "empty line in the data", line=line)
+        fields = next(csv.reader([raw]))
+        if len(fields) < self.width:
+            raise InputError(
+                self.path,
+                f"expected {self.width} fields (as in the header), found {len(fields)}",
+                line=line,
+            )
+        raise InputError(self.path, message, line=line)
+
+
+def _dates(column: pd.Series, lines: np.ndarray, check: _RowCheck) -> np.ndarray:
+    text = column.str.strip()
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    strict = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy()
+    bad = parsed.isna().to_numpy() | ~strict
+    if bad.any():
+        _report(check, lines, bad, text, "date", "an ISO date YYYY-MM-DD")
+    return parsed.to_numpy(dtype="datetime64[s]")
+
+
+def _numbers(column: pd.Series, lines: np.ndarray, check: _RowCheck, name: str) -> np.ndarray:
+    text = column.str.strip()
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        _report(check, lines, bad, text, name, "a finite number")
+    return values
+
+
+def _report(
+    check: _RowCheck, lines: np.ndarray, bad: np.ndarray, text: pd.Series, field: str, expected: str
+) -> None:
+    idx = np.flatnonzero(bad)
+    i = int(idx[0])
+    found = text.iloc[i]
+    more = (
+        f" ({len(idx) - 1} more row{'s' if len(idx) > 2 else ''} like this)" if len(idx) > 1 else ""
+    )
+    shown = repr(found) if found else "an empty cell"
+    check.fail(int(lines[i]), f"{field}: expected {expected}, found {shown}{more}")
+
+
+def _check_duplicates(frame: pd.DataFrame, path: str) -> None:
+    dup = frame.duplicated(["date", "metric", "segment"], keep="first").to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        row = frame.iloc[i]
+        first = frame[
+            (frame["date"] == row["date"])
+            & (frame["metric"] == row["metric"])
+            & (frame["segment"] == row["segment"])
+        ]["line"].iloc[0]
+        seg = f", segment {row['segment']!r}" if row["segment"] else ""
+        raise InputError(
+            path,
+            f"duplicate observation for {row['metric']} on {str(row['date'])[:10]}{seg} "
+            f"(first on line {first})",
+            line=int(row["line"]),
+        )

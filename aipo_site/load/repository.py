@@ -1,0 +1,199 @@
+"""Load a governance repository: charters, the policy and metric CSVs, validated together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import pandas as pd
+
+from ..errors import ConfigError, InputError, InputErrors
+from ..model.charter import Charter
+from ..model.policy import Policy
+from .metrics import empty_frame, parse_metric_csv
+from .source import Source
+from .validate import validate_document
+from .yamlfile import YamlDocument, parse_yaml
+
+__all__ = ["Layout", "ModelInputs", "Repository", "load_repository"]
+
+CHARTER_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where things live, as POSIX paths relative to the repository root (the folder of
+    mkdocs.yml)."""
+
+    charters: str = "content/models"
+    policy: str = "content/policy.yaml"
+    metrics: str = "metrics"
+
+
+@dataclass
+class ModelInputs:
+    """Everything read for one model."""
+
+    charter: Charter
+    path: str
+    document: YamlDocument
+    metrics: pd.DataFrame
+    metric_files: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.charter.id
+
+
+@dataclass
+class Repository:
+    """A loaded, validated governance repository."""
+
+    policy: Policy
+    policy_path: str
+    policy_document: YamlDocument | None
+    models: list[ModelInputs]
+    layout: Layout
+    warnings: list[str] = field(default_factory=list)
+
+    def model(self, model_id: str) -> ModelInputs | None:
+        return next((m for m in self.models if m.id == model_id), None)
+
+    def input_files(self) -> list[str]:
+        """Every file the portal was built from (for watching and cache keys)."""
+        files = [self.policy_path] if self.policy_document else []
+        for m in self.models:
+            files.append(m.path)
+            files.extend(m.metric_files)
+        return files
+
+
+def load_repository(source: Source, layout: Layout | None = None) -> Repository:
+    """Read and validate every charter, the policy and every metric CSV.
+
+    All problems are collected and raised together as :class:`InputErrors` (one
+    :class:`InputError` when there is only one), so a user fixes everything in one round.
+    """
+    layout = layout or Layout()
+    errors: list[InputError] = []
+    warnings: list[str] = []
+
+    policy, policy_doc = _load_policy(source, layout.policy, errors)
+    if not source.is_dir(layout.charters):
+        raise ConfigError(
+            f"charters folder '{layout.charters}' does not exist (set the plugin's 'charters' "
+            "option to the folder holding one <model-id>.yaml per model)"
+        )
+    charter_files = [p for p in source.list_files(layout.charters) if p.endswith(CHARTER_SUFFIXES)]
+    models: list[ModelInputs] = []
+    seen: dict[str, str] = {}
+    for path in charter_files:
+        loaded = _load_charter(source, path, errors)
+        if loaded is None:
+            continue
+        charter, doc = loaded
+        stem = PurePosixPath(path).stem
+        if charter.id != stem:
+            errors.append(
+                doc.error(
+                    ("id",),
+                    f"id '{charter.id}' must equal the file name '{stem}' "
+                    f"(rename the file to {charter.id}{PurePosixPath(path).suffix})",
+                )
+            )
+            continue
+        if charter.id in seen:
+            errors.append(
+                doc.error(
+                    ("id",), f"duplicate model id '{charter.id}' (also in {seen[charter.id]})"
+                )
+            )
+            continue
+        seen[charter.id] = path
+        frame, files = _load_metrics(source, f"{layout.metrics}/{charter.id}", errors)
+        models.append(ModelInputs(charter, path, doc, frame, files))
+
+    if source.is_dir(layout.metrics):
+        folders = {
+            PurePosixPath(p).relative_to(layout.metrics).parts[0]
+            for p in source.list_files(layout.metrics)
+            if len(PurePosixPath(p).relative_to(layout.metrics).parts) > 1
+        }
+        for orphan in sorted(folders - set(seen)):
+            warnings.append(
+                f"{layout.metrics}/{orphan}/ has metrics but no charter "
+                f"{layout.charters}/{orphan}.yaml"
+            )
+    InputErrors.raise_if_any(errors)
+    assert policy is not None
+    models.sort(key=lambda m: m.id)
+    return Repository(policy, layout.policy, policy_doc, models, layout, warnings)
+
+
+def _load_policy(
+    source: Source, path: str, errors: list[InputError]
+) -> tuple[Policy | None, YamlDocument | None]:
+    if not source.is_file(path):
+        # No policy file: every charter is held to an empty policy (no inherited rules).
+        return Policy(), None
+    try:
+        doc = parse_yaml(source.read_bytes(path), path)
+    except InputError as e:
+        errors.append(e)
+        return None, None
+    policy, problems = validate_document(doc, Policy, "policy")
+    errors.extend(problems)
+    return policy, doc
+
+
+def _load_charter(
+    source: Source, path: str, errors: list[InputError]
+) -> tuple[Charter, YamlDocument] | None:
+    try:
+        doc = parse_yaml(source.read_bytes(path), path)
+    except InputError as e:
+        errors.append(e)
+        return None
+    charter, problems = validate_document(doc, Charter, "charter")
+    errors.extend(problems)
+    if charter is None:
+        return None
+    return charter, doc
+
+
+def _load_metrics(
+    source: Source, folder: str, errors: list[InputError]
+) -> tuple[pd.DataFrame, list[str]]:
+    files = [
+        p
+        for p in source.list_files(folder)
+        if p.endswith(".csv") and p.count("/") == folder.count("/") + 1
+    ]
+    frames = []
+    for path in files:
+        try:
+            frame = parse_metric_csv(source.read_bytes(path), path)
+        except InputError as e:
+            errors.append(e)
+            continue
+        frame["file"] = path
+        frames.append(frame)
+    if not frames:
+        frame = empty_frame()
+        frame["file"] = pd.Series([], dtype=object)
+        return frame, files
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len(frames) > 1:
+        dup = frame.duplicated(["date", "metric", "segment"], keep=False)
+        if dup.any():
+            rows = frame[dup].sort_values(["metric", "date", "file"])
+            a, b = rows.iloc[0], rows.iloc[1]
+            errors.append(
+                InputError(
+                    b["file"],
+                    f"{a['metric']} on {str(a['date'])[:10]} is also given in {a['file']} "
+                    f"line {a['line']}; each observation must appear once",
+                    line=int(b["line"]),
+                )
+            )
+    return frame, files

@@ -1,0 +1,268 @@
+"""`aipo` MkDocs plugin: hooks only; the work is done by aipo_site.pipeline.
+
+Build order (mkdocs/commands/build.py): on_config -> on_pre_build -> the site folder is cleaned ->
+on_files -> on_nav -> pages. Everything is loaded, validated and evaluated in on_pre_build, so bad
+input fails the build before the previously built site is touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page
+
+from ..errors import AipoError
+from ..load.repository import Layout
+from ..load.source import WorkingTree
+from ..pipeline import Portal, PortalOptions, build_portal, resolve_as_of
+from ..render.pages import Paths
+from .config import AipoConfig
+
+__all__ = ["AipoPlugin"]
+
+log = get_plugin_logger("aipo")
+
+
+class AipoPlugin(BasePlugin[AipoConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.portal: Portal | None = None
+        self._cache_key: str | None = None
+        self._root = Path.cwd()
+
+    # Defining on_startup keeps this instance (and its cache) across `mkdocs serve` rebuilds.
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return None
+        self._root = Path(config.config_file_path or ".").resolve().parent
+        assets = self.config.assets_dir.strip("/")
+        for script in (f"{assets}/vega.js", f"{assets}/aipo.js"):
+            if script not in [str(s) for s in config.extra_javascript]:
+                config.extra_javascript.append(script)
+        if f"{assets}/aipo.css" not in config.extra_css:
+            config.extra_css.append(f"{assets}/aipo.css")
+        return config
+
+    def _options(self, config: MkDocsConfig) -> PortalOptions:
+        o = self.config
+        docs = Path(config.docs_dir).resolve()
+        try:
+            prefix = docs.relative_to(self._root).as_posix().rstrip("/") + "/"
+        except ValueError:
+            prefix = ""
+        return PortalOptions(
+            layout=Layout(charters=o.charters, policy=o.policy, metrics=o.metrics),
+            paths=Paths(
+                models=o.models_dir.strip("/"),
+                dashboard=o.dashboard,
+                badges=o.badges_dir.strip("/"),
+                assets=o.assets_dir.strip("/"),
+                reference=o.reference_dir.strip("/"),
+                directory_urls=config.use_directory_urls,
+                docs_prefix="" if prefix == "./" else prefix,
+            ),
+            dashboard_title=o.dashboard_title,
+            reference=o.reference,
+        )
+
+    def _fingerprint(self, options: PortalOptions, as_of: object) -> str:
+        """A key over the options, the date and every input file's size and mtime."""
+        digest = hashlib.sha256(repr((options, as_of)).encode())
+        layout = options.layout
+        for folder in (layout.charters, layout.metrics):
+            base = self._root / folder
+            if not base.is_dir():
+                continue
+            for path in sorted(base.rglob("*")):
+                if path.is_file():
+                    st = path.stat()
+                    digest.update(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
+        policy = self._root / layout.policy
+        if policy.is_file():
+            st = policy.stat()
+            digest.update(f"{policy}:{st.st_size}:{st.st_mtime_ns}".encode())
+        return digest.hexdigest()
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled:
+            return
+        try:
+            as_of = resolve_as_of(self.config.as_of)
+            options = self._options(config)
+            key = self._fingerprint(options, as_of)
+            if self.portal is None or key != self._cache_key:
+                self.portal = build_portal(WorkingTree(self._root), options, as_of)
+                self._cache_key = key
+        except AipoError as e:
+            self.portal = None
+            raise PluginError(f"aipo: {e}") from None
+        for warning in self.portal.repository.warnings:
+            log.warning(warning)
+        counts = self.portal.portfolio.counts()
+        summary = ", ".join(f"{n} {level.label}" for level, n in counts.items() if n)
+        log.info(
+            f"evaluated {len(self.portal.portfolio.models)} models as of "
+            f"{self.portal.portfolio.as_of.isoformat()}: {summary or 'none'}"
+        )
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled or self.portal is None:
+            return None
+        generated = {**self.portal.pages, **self.portal.files}
+        model_pages = set(self.portal.model_pages.values())
+        for src_uri in sorted(generated):
+            existing = files.get_file_from_path(src_uri)
+            if existing is not None and existing.generated_by is None:
+                raise PluginError(
+                    f"aipo: {config.docs_dir}/{src_uri} conflicts with the page aipo generates at "
+                    f"that path; rename the file or change the plugin's path options"
+                )
+            if existing is not None:
+                files.remove(existing)
+            # Model pages are placed in the nav by on_nav; NOT_IN_NAV keeps MkDocs from listing
+            # them as "not included in the nav" when mkdocs.yml has an explicit nav.
+            inclusion = (
+                InclusionLevel.NOT_IN_NAV if src_uri in model_pages else InclusionLevel.UNDEFINED
+            )
+            files.append(
+                File.generated(config, src_uri, content=generated[src_uri], inclusion=inclusion)
+            )
+        return files
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation | None:
+        if not self.config.enabled or self.portal is None:
+            return None
+        pages: list[Page] = []
+        for model_id in sorted(self.portal.model_pages):
+            file = files.get_file_from_path(self.portal.model_pages[model_id])
+            if file is not None and isinstance(file.page, Page):
+                pages.append(file.page)
+        if not pages:
+            return None
+        return _regroup(nav, pages, self.portal, self.config)
+
+    def on_serve(
+        self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer | None:
+        if not self.config.enabled:
+            return None
+        docs = Path(config.docs_dir).resolve()
+        for rel in (self.config.charters, self.config.metrics, self.config.policy):
+            path = (self._root / rel).resolve()
+            if path.exists() and not _inside(path, docs):
+                server.watch(os.fspath(path))
+        return server
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def _regroup(nav: Navigation, pages: list[Page], portal: Portal, config: AipoConfig) -> Navigation:
+    """Put model pages in one nav section, grouped by business unit or stage.
+
+    MkDocs writes the whole nav into every page, so 1,000 model pages in one flat section cost
+    ~3x the build time of the same pages in ~20 sections with Material's navigation.prune.
+    """
+    wanted = {id(p) for p in pages}
+
+    def strip(items: list[Any]) -> list[Any]:
+        out = []
+        for item in items:
+            if id(item) in wanted:
+                continue
+            if isinstance(item, Section):
+                item.children = strip(item.children)
+                if not item.children:
+                    continue
+            out.append(item)
+        return out
+
+    items = strip(list(nav.items))
+    results = {m.id: m for m in portal.portfolio.models}
+    by_page = {}
+    for model_id, src in portal.model_pages.items():
+        by_page[src] = results[model_id]
+
+    def key(page: Page) -> tuple[str, str]:
+        result = by_page[page.file.src_uri]
+        return (result.charter.name.casefold(), result.id)
+
+    group_by = config.nav_group_by
+    if group_by == "none":
+        children: list[Any] = sorted(pages, key=key)
+    else:
+        groups: dict[str, list[Page]] = {}
+        for page in pages:
+            charter = by_page[page.file.src_uri].charter
+            label = (
+                charter.business_unit
+                if group_by == "business_unit"
+                else charter.lifecycle.stage.value
+            )
+            groups.setdefault(label, []).append(page)
+        children = [
+            Section(label, sorted(group, key=key))
+            for label, group in sorted(groups.items(), key=lambda kv: kv[0].casefold())
+        ]
+    section = Section(config.nav_section, children)
+    position = next(
+        (
+            i + 1
+            for i, item in enumerate(items)
+            if isinstance(item, Page) and item.file.src_uri == portal.dashboard
+        ),
+        None,
+    )
+    existing = next(
+        (
+            i
+            for i, item in enumerate(items)
+            if isinstance(item, Section) and item.title == section.title
+        ),
+        None,
+    )
+    if existing is not None:
+        section.children = [*items[existing].children, *children]
+        items[existing] = section
+    elif position is not None:
+        items.insert(position, section)
+    else:
+        items.append(section)
+    return _relink(items)
+
+
+def _relink(items: list[Any]) -> Navigation:
+    """A Navigation with parent, previous and next links set, as mkdocs.get_navigation does."""
+    flat: list[Page] = []
+
+    def walk(children: list[Any], parent: Section | None) -> None:
+        for item in children:
+            item.parent = parent
+            if isinstance(item, Page):
+                flat.append(item)
+            elif isinstance(item, Section):
+                walk(item.children, item)
+
+    walk(items, None)
+    for prev, page, nxt in zip([None, *flat[:-1]], flat, [*flat[1:], None], strict=True):
+        page.previous_page = prev
+        page.next_page = nxt
+    return Navigation(items, flat)

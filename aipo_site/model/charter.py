@@ -1,0 +1,399 @@
+"""The model charter: one YAML file per model, everything its AI Product Owner is accountable for.
+
+Only types live here (no I/O). Every field carries a description: the "Charter reference" page and
+the published JSON Schema are generated from them, so the documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+
+__all__ = [
+    "Authorisation",
+    "Baseline",
+    "BusinessOutcome",
+    "Charter",
+    "ChecklistItem",
+    "Contact",
+    "DataSource",
+    "DecisionRight",
+    "Direction",
+    "DropTiers",
+    "EscalationLevel",
+    "Kpi",
+    "Lifecycle",
+    "Retraining",
+    "Risk",
+    "RiskKind",
+    "Ritual",
+    "Stage",
+    "Thresholds",
+    "Trigger",
+]
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+METRIC_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+Slug = Annotated[
+    str,
+    Field(
+        pattern=SLUG_PATTERN,
+        description="Lower-case letters, digits and hyphens; starts and ends with a letter or digit.",
+    ),
+]
+MetricName = Annotated[
+    str,
+    Field(
+        pattern=METRIC_PATTERN,
+        description="The metric's column or `metric` value in the CSVs: lower-case snake_case.",
+    ),
+]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    """Base for every charter and policy type: unknown fields are errors, booleans are strict."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Stage(StrEnum):
+    """Lifecycle stage, in order."""
+
+    prototype = "prototype"
+    pilot = "pilot"
+    production = "production"
+    deprecated = "deprecated"
+    sunset = "sunset"
+
+
+class Direction(StrEnum):
+    higher_is_better = "higher_is_better"
+    lower_is_better = "lower_is_better"
+
+
+class Aggregation(StrEnum):
+    mean = "mean"
+    median = "median"
+    min = "min"
+    max = "max"
+    last = "last"
+
+
+class RiskKind(StrEnum):
+    bias = "bias"
+    calibration_error = "calibration_error"
+    adversarial_vulnerability = "adversarial_vulnerability"
+    hallucination = "hallucination"
+    privacy = "privacy"
+    data_quality = "data_quality"
+    other = "other"
+
+
+class RiskStatus(StrEnum):
+    open = "open"
+    mitigated = "mitigated"
+    accepted = "accepted"
+    closed = "closed"
+
+
+class Trigger(StrEnum):
+    """What activates an escalation level: the model status reaching WARN or BREACH."""
+
+    warn = "warn"
+    breach = "breach"
+
+
+class Contact(Strict):
+    """A person or team accountable for something."""
+
+    name: ShortText = Field(description="Full name or team name.")
+    email: str | None = Field(
+        default=None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Where to reach them.",
+    )
+    role: ShortText | None = Field(default=None, description="Job title or role, e.g. 'AIPO'.")
+    on_call: ShortText | None = Field(
+        default=None, description="On-call rota or pager handle (incident owners)."
+    )
+
+
+class StageChange(Strict):
+    stage: Stage = Field(description="The stage entered.")
+    date: dt.date = Field(description="When it was entered (YYYY-MM-DD).")
+
+
+class Lifecycle(Strict):
+    """Where the model is in its life, from prototype to sunset."""
+
+    stage: Stage = Field(
+        description="Current stage: prototype, pilot, production, deprecated, sunset."
+    )
+    since: dt.date = Field(description="Date the model entered the current stage.")
+    history: list[StageChange] = Field(
+        default_factory=list, description="Earlier stages with the date each was entered."
+    )
+    sunset_review: dt.date | None = Field(
+        default=None,
+        description="Planned date to review whether the model should be deprecated or sunset.",
+    )
+
+
+class BusinessOutcome(Strict):
+    """The path from a business outcome to the model KPIs that serve it."""
+
+    outcome: Text = Field(description="The business outcome the model exists for.")
+    business_kpi: ShortText = Field(description="The business KPI that measures the outcome.")
+    target: ShortText | None = Field(default=None, description="Target for the business KPI.")
+    model_kpis: list[MetricName] = Field(
+        min_length=1, description="Metric names of the model KPIs that drive the business KPI."
+    )
+
+
+class Thresholds(Strict):
+    """Warn and breach levels. For higher-is-better KPIs a value below `breach` is a BREACH and
+    below `warn` a WARN; for lower-is-better KPIs the comparison is reversed."""
+
+    warn: float = Field(description="Crossing this value makes the KPI WARN.")
+    breach: float = Field(description="Crossing this value makes the KPI BREACH.")
+
+
+def check_threshold_order(t: Thresholds, direction: Direction) -> None:
+    """Raise ValueError when breach is on the wrong side of warn for the direction."""
+    if direction is Direction.higher_is_better and t.breach > t.warn:
+        raise ValueError(f"higher_is_better: breach ({t.breach}) must be <= warn ({t.warn})")
+    if direction is Direction.lower_is_better and t.breach < t.warn:
+        raise ValueError(f"lower_is_better: breach ({t.breach}) must be >= warn ({t.warn})")
+
+
+class DropTiers(Strict):
+    """Tolerated relative drop from the original baseline, as fractions (0.05 = 5 %)."""
+
+    warn: float = Field(ge=0, le=1, description="Relative drop that makes the KPI WARN.")
+    breach: float = Field(ge=0, le=1, description="Relative drop that makes the KPI BREACH.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DropTiers:
+        if self.breach < self.warn:
+            raise ValueError(f"breach ({self.breach}) must be >= warn ({self.warn})")
+        return self
+
+
+class Baseline(Strict):
+    """The KPI's value when the model was approved: later performance is compared with it."""
+
+    value: float = Field(description="The original baseline value.")
+    date: dt.date | None = Field(default=None, description="When the baseline was measured.")
+    max_drop: DropTiers | None = Field(
+        default=None,
+        description="Tolerated relative drop from the baseline (defaults to the policy's).",
+    )
+
+
+class Kpi(Strict):
+    """A model KPI monitored against thresholds and against its original baseline."""
+
+    metric: MetricName = Field(description="Metric name as it appears in the metric CSVs.")
+    name: ShortText | None = Field(default=None, description="Human-readable name.")
+    description: Text | None = Field(default=None, description="What it measures and why.")
+    direction: Direction | None = Field(
+        default=None,
+        description="higher_is_better or lower_is_better (defaults to the policy's for this metric).",
+    )
+    unit: ShortText | None = Field(default=None, description="Unit shown next to values, e.g. '%'.")
+    thresholds: Thresholds | None = Field(
+        default=None,
+        description="Warn and breach levels; inherited from the policy when omitted.",
+    )
+    window_days: int = Field(
+        default=7, ge=1, le=366, description="Aggregation window in days for the current value."
+    )
+    aggregation: Aggregation = Field(
+        default=Aggregation.mean,
+        description="How values in the window are combined: mean, median, min, max, last.",
+    )
+    baseline: Baseline | None = Field(default=None, description="Original baseline.")
+    freshness_days: int | None = Field(
+        default=None,
+        ge=0,
+        description="Newest data older than this many days makes the KPI STALE "
+        "(defaults to the policy's).",
+    )
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> Kpi:
+        if self.thresholds and self.direction:
+            check_threshold_order(self.thresholds, self.direction)
+        return self
+
+
+class Authorisation(Strict):
+    """The record that authorises use of the data under privacy and governance policy."""
+
+    record: ShortText = Field(description="Identifier of the record, e.g. a DPIA id.")
+    legal_basis: ShortText | None = Field(
+        default=None, description="Legal basis, e.g. 'contract', 'legitimate interest'."
+    )
+    approved_by: ShortText | None = Field(default=None, description="Who approved it.")
+    date: dt.date | None = Field(default=None, description="When it was approved.")
+    url: str | None = Field(default=None, description="Link to the record.")
+
+
+class DataSource(Strict):
+    """A data set the model is trained on or scores."""
+
+    name: ShortText = Field(description="Name of the data source.")
+    description: Text | None = Field(default=None, description="What it contains.")
+    owner: ShortText | None = Field(default=None, description="Data owner (person or team).")
+    lineage: list[ShortText] = Field(
+        default_factory=list, description="Upstream systems the data flows from, in order."
+    )
+    categories: list[Slug] = Field(
+        default_factory=list,
+        description="Data categories, e.g. personal, special-category, health, biometric, "
+        "financial, children, location.",
+    )
+    regions: list[ShortText] = Field(
+        default_factory=list, description="Regions the data subjects are in, e.g. EU, UK, US-CA."
+    )
+    authorisation: Authorisation | None = Field(
+        default=None, description="Authorisation record (required by policy for sensitive data)."
+    )
+    contract: str | None = Field(default=None, description="Link to the data contract.")
+
+
+class Retraining(Strict):
+    """How often the model is retrained and when it last was."""
+
+    cadence_days: int = Field(ge=1, le=3660, description="Planned interval between retrainings.")
+    last_retrained: dt.date | None = Field(default=None, description="Date of the last retraining.")
+    trigger: Text | None = Field(
+        default=None, description="Conditions that trigger an unscheduled retraining."
+    )
+
+
+class Risk(Strict):
+    """A technical risk translated into business language."""
+
+    title: ShortText = Field(description="Short name of the risk.")
+    kind: RiskKind = Field(
+        description="bias, calibration_error, adversarial_vulnerability, hallucination, privacy, "
+        "data_quality or other."
+    )
+    technical: Text = Field(description="The risk in technical terms.")
+    business: Text = Field(
+        description="The same risk in business language, for executives and legal."
+    )
+    likelihood: int = Field(ge=1, le=5, description="1 (rare) to 5 (almost certain).")
+    impact: int = Field(ge=1, le=5, description="1 (negligible) to 5 (severe).")
+    mitigation: Text | None = Field(default=None, description="What reduces it.")
+    owner: ShortText | None = Field(default=None, description="Who owns the mitigation.")
+    status: RiskStatus = Field(
+        default=RiskStatus.open, description="open, mitigated, accepted, closed."
+    )
+
+
+class EscalationLevel(Strict):
+    """One rung of the escalation ladder. Levels are listed from first to last."""
+
+    name: ShortText = Field(description="Name of the level, e.g. 'L1 — data science on-call'.")
+    on: Trigger = Field(description="Model status that activates the level: warn or breach.")
+    after_days: int = Field(
+        default=0,
+        ge=0,
+        description="The status must have held this many days before the level is active.",
+    )
+    trigger: Text = Field(description="The trigger in words.")
+    who: ShortText = Field(description="Who is paged or informed.")
+    response_time: ShortText = Field(description="Expected response time, e.g. '4 hours'.")
+
+
+class DecisionRight(Strict):
+    """Who decides what (RACI)."""
+
+    decision: ShortText = Field(description="The decision, e.g. 'Production go/no-go'.")
+    accountable: ShortText = Field(description="The one person who decides.")
+    responsible: list[ShortText] = Field(default_factory=list, description="Who does the work.")
+    consulted: list[ShortText] = Field(default_factory=list, description="Who is consulted.")
+    informed: list[ShortText] = Field(default_factory=list, description="Who is informed.")
+
+
+class Ritual(Strict):
+    """A recurring operating ritual, e.g. the weekly metric review."""
+
+    ritual: ShortText = Field(description="Name, e.g. 'Weekly metric review'.")
+    cadence_days: int = Field(ge=1, le=3660, description="Interval between two sessions.")
+    last_held: dt.date | None = Field(default=None, description="When it was last held.")
+    attendees: list[ShortText] = Field(default_factory=list, description="Who attends.")
+
+
+class ChecklistItem(Strict):
+    """One item of the onboarding checklist."""
+
+    item: ShortText = Field(description="What has to be done.")
+    done: StrictBool = Field(default=False, description="true once it is done.")
+    date: dt.date | None = Field(default=None, description="When it was done.")
+
+
+class Charter(Strict):
+    """The one-page charter of a model: identity, accountability, KPIs, data, risks and rhythms."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        title="aipo model charter",
+        json_schema_extra={"$id": "https://aipo.dev/schema/charter.schema.json"},
+    )
+
+    id: Slug = Field(description="Unique model id; also the page URL and the metrics folder name.")
+    name: ShortText = Field(description="Display name.")
+    summary: Text = Field(description="What the model does and for whom (Markdown allowed).")
+    business_unit: ShortText = Field(description="The business unit that owns the model.")
+    owner: Contact = Field(description="The accountable AI Product Owner.")
+    incident_owner: Contact | None = Field(
+        default=None, description="Who owns production incidents for this model."
+    )
+    lifecycle: Lifecycle = Field(description="Lifecycle stage and dates.")
+    outcomes: list[BusinessOutcome] = Field(
+        default_factory=list, description="Business outcomes -> business KPI -> model KPIs."
+    )
+    kpis: list[Kpi] = Field(default_factory=list, description="Model KPIs and their thresholds.")
+    data_sources: list[DataSource] = Field(
+        default_factory=list, description="Data the model is trained on or scores."
+    )
+    retraining: Retraining | None = Field(default=None, description="Retraining schedule.")
+    risks: list[Risk] = Field(
+        default_factory=list, description="Risks in technical and business terms."
+    )
+    escalation: list[EscalationLevel] = Field(
+        default_factory=list, description="Escalation ladder, first level first."
+    )
+    decision_rights: list[DecisionRight] = Field(
+        default_factory=list, description="Who decides what."
+    )
+    rhythm: list[Ritual] = Field(default_factory=list, description="Operating rhythm.")
+    onboarding: list[ChecklistItem] = Field(
+        default_factory=list, description="Onboarding checklist."
+    )
+    notes: Text | None = Field(default=None, description="Anything else (Markdown allowed).")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Charter:
+        metrics = [k.metric for k in self.kpis]
+        dupes = sorted({m for m in metrics if metrics.count(m) > 1})
+        if dupes:
+            raise ValueError(f"KPI metric listed more than once: {', '.join(dupes)}")
+        unknown = sorted({m for o in self.outcomes for m in o.model_kpis if m not in set(metrics)})
+        if unknown:
+            raise ValueError(f"outcomes name model KPIs that are not in kpis: {', '.join(unknown)}")
+        return self
+
+    def kpi(self, metric: str) -> Kpi | None:
+        return next((k for k in self.kpis if k.metric == metric), None)

@@ -1,0 +1,122 @@
+"""The repository-wide policy: the organisation's common rules that every charter inherits."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from .charter import (
+    Direction,
+    DropTiers,
+    MetricName,
+    ShortText,
+    Slug,
+    Stage,
+    Strict,
+    check_threshold_order,
+)
+
+__all__ = ["AuthorisationRule", "MetricDefault", "Policy", "RitualRule", "Section"]
+
+
+class Section(StrEnum):
+    """Charter sections a lifecycle stage can require (see `required_sections`)."""
+
+    owner = "owner"
+    incident_owner = "incident_owner"
+    outcomes = "outcomes"
+    kpis = "kpis"
+    thresholds = "thresholds"
+    baselines = "baselines"
+    data_sources = "data_sources"
+    data_contracts = "data_contracts"
+    retraining = "retraining"
+    risks = "risks"
+    escalation = "escalation"
+    decision_rights = "decision_rights"
+    rhythm = "rhythm"
+    onboarding = "onboarding"
+    sunset_review = "sunset_review"
+
+
+class MetricDefault(Strict):
+    """Default direction and thresholds for every KPI with this metric name."""
+
+    direction: Direction = Field(description="higher_is_better or lower_is_better.")
+    warn: float | None = Field(default=None, description="Default warn threshold.")
+    breach: float | None = Field(default=None, description="Default breach threshold.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MetricDefault:
+        if (self.warn is None) != (self.breach is None):
+            raise ValueError("give both warn and breach, or neither")
+        if self.warn is not None and self.breach is not None:
+            from .charter import Thresholds
+
+            check_threshold_order(Thresholds(warn=self.warn, breach=self.breach), self.direction)
+        return self
+
+
+class AuthorisationRule(Strict):
+    """Data in any of these categories about subjects in any of these regions needs an
+    authorisation record. `"*"` in regions matches every region."""
+
+    categories: list[Slug] = Field(min_length=1, description="Data categories the rule covers.")
+    regions: list[ShortText] = Field(
+        default_factory=lambda: ["*"], description="Regions the rule covers ('*' = all)."
+    )
+    regulation: ShortText | None = Field(
+        default=None, description="The regulation behind the rule, e.g. 'GDPR Art. 35'."
+    )
+
+    def matches(self, categories: list[str], regions: list[str]) -> tuple[list[str], list[str]]:
+        """The categories and regions of a data source that this rule covers."""
+        cats = [c for c in categories if c in self.categories]
+        if "*" in self.regions:
+            regs = list(regions) or ["(unspecified)"]
+        else:
+            wanted = {r.upper() for r in self.regions}
+            regs = [r for r in regions if r.upper() in wanted]
+        return (cats, regs) if cats and regs else ([], [])
+
+
+class RitualRule(Strict):
+    """A ritual every model in the given stages must hold at least this often."""
+
+    ritual: ShortText = Field(description="Ritual name, matched case-insensitively.")
+    max_cadence_days: int = Field(ge=1, description="Longest allowed interval between sessions.")
+    stages: list[Stage] = Field(
+        default_factory=lambda: [Stage.pilot, Stage.production],
+        description="Stages the rule applies to.",
+    )
+
+
+class Policy(Strict):
+    """Common rules for every charter in the repository."""
+
+    metrics: dict[MetricName, MetricDefault] = Field(
+        default_factory=dict,
+        description="Default direction and thresholds per metric name. Charters inherit them and "
+        "may tighten them; a charter that loosens one is reported as a finding.",
+    )
+    baseline_max_drop: DropTiers = Field(
+        default_factory=lambda: DropTiers(warn=0.05, breach=0.10),
+        description="Default tolerated relative drop from a KPI's original baseline.",
+    )
+    freshness_days: int = Field(
+        default=3, ge=0, description="Default freshness limit for KPI data, in days."
+    )
+    authorisation: list[AuthorisationRule] = Field(
+        default_factory=list,
+        description="Which data categories in which regions need an authorisation record.",
+    )
+    max_retraining_interval_days: int | None = Field(
+        default=None, ge=1, description="Longest allowed retraining cadence, in days."
+    )
+    required_sections: dict[Stage, list[Section]] = Field(
+        default_factory=dict, description="Charter sections each lifecycle stage requires."
+    )
+    rituals: list[RitualRule] = Field(
+        default_factory=list, description="Review cadences every model must keep."
+    )

@@ -1,0 +1,136 @@
+"""The one place that joins load -> evaluate -> render. The MkDocs plugin and the CLI call this."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from .errors import ConfigError
+from .evaluate import evaluate_repository
+from .load.repository import Layout, Repository, load_repository
+from .load.source import Source
+from .model.charter import Charter
+from .model.policy import Policy
+from .model.results import Portfolio
+from .render import badges
+from .render.assets import static_files, vega_bundle
+from .render.pages import PageExtras, Paths, render_dashboard, render_model_page
+from .render.reference import json_schema, render_reference
+
+__all__ = [
+    "AS_OF_ENV",
+    "Portal",
+    "PortalOptions",
+    "build_portal",
+    "evaluate_source",
+    "resolve_as_of",
+]
+
+AS_OF_ENV = "AIPO_AS_OF"
+
+
+def resolve_as_of(value: str | dt.date | None, environ: dict[str, str] | None = None) -> dt.date:
+    """The evaluation date: the given value, else ``$AIPO_AS_OF``, else today.
+
+    Accepts a date, ``YYYY-MM-DD`` or ``today``. Pinning it makes builds reproducible.
+    """
+    env = os.environ if environ is None else environ
+    raw: str | dt.date | None = value if value not in (None, "") else env.get(AS_OF_ENV) or None
+    if raw is None or raw == "today":
+        return dt.date.today()
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw).strip())
+    except ValueError:
+        where = "as_of" if value not in (None, "") else f"${AS_OF_ENV}"
+        raise ConfigError(
+            f"{where}: expected a date YYYY-MM-DD or 'today', found {raw!r}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class PortalOptions:
+    layout: Layout = field(default_factory=Layout)
+    paths: Paths = field(default_factory=Paths)
+    dashboard_title: str = "Portfolio dashboard"
+    reference: bool = True
+    assets: bool = True
+
+
+@dataclass
+class Portal:
+    """Everything a build needs: the evaluated state and the generated files."""
+
+    repository: Repository
+    portfolio: Portfolio
+    pages: dict[str, str]  # src_uri -> Markdown
+    files: dict[str, str]  # src_uri -> other content (CSV, SVG, JSON, JS, CSS)
+    model_pages: dict[str, str] = field(default_factory=dict)  # model id -> src_uri
+    dashboard: str = "dashboard.md"
+
+
+def evaluate_source(source: Source, layout: Layout, as_of: dt.date) -> tuple[Repository, Portfolio]:
+    """Load and evaluate a repository; raises AipoError subclasses on bad input."""
+    repo = load_repository(source, layout)
+    return repo, evaluate_repository(repo, as_of)
+
+
+def render_portal(repo: Repository, portfolio: Portfolio, options: PortalOptions) -> Portal:
+    """Render every generated page and file from evaluated results."""
+    paths = options.paths
+    pages: dict[str, str] = {}
+    files: dict[str, str] = {}
+    model_pages: dict[str, str] = {}
+    extras = PageExtras()
+    for result in portfolio.models:
+        page, data = render_model_page(result, paths, extras.sections.get(result.id, []))
+        src = paths.model_page(result.id)
+        pages[src] = page
+        model_pages[result.id] = src
+        files[paths.model_data(result.id)] = data
+        files[paths.badge_svg(result.id)] = badges.model_badge_svg(result)
+        files[paths.badge_json(result.id)] = badges.badge_json(result)
+    pages[paths.dashboard] = render_dashboard(
+        portfolio, paths, title=options.dashboard_title, extras=extras
+    )
+    if options.reference:
+        charter_ref, policy_ref = f"{paths.reference}/charter.md", f"{paths.reference}/policy.md"
+        charter_schema = paths.relative(charter_ref, "schema/charter.schema.json")
+        policy_schema = paths.relative(policy_ref, "schema/policy.schema.json")
+        pages[charter_ref] = render_reference(
+            Charter,
+            "Charter reference",
+            Markup(
+                "Every field of a model charter (<code>&lt;charters&gt;/&lt;model-id&gt;.yaml</code>), "
+                "generated from the schema aipo validates with. Unknown fields are errors. Editors "
+                "that speak yaml-language-server complete and check charters with the JSON Schema "
+                '<a href="{}">charter.schema.json</a>.'
+            ).format(charter_schema),
+        )
+        pages[policy_ref] = render_reference(
+            Policy,
+            "Policy reference",
+            Markup(
+                "The repository-wide policy every charter inherits, generated from its schema. "
+                'JSON Schema: <a href="{}">policy.schema.json</a>.'
+            ).format(policy_schema),
+        )
+        files["schema/charter.schema.json"] = json_schema(Charter)
+        files["schema/policy.schema.json"] = json_schema(Policy)
+    if options.assets:
+        files[f"{paths.assets}/vega.js"] = vega_bundle()
+        for name, text in static_files().items():
+            files[f"{paths.assets}/{name}"] = text
+    return Portal(repo, portfolio, pages, files, model_pages, paths.dashboard)
+
+
+def build_portal(source: Source, options: PortalOptions, as_of: dt.date) -> Portal:
+    """load -> evaluate -> render."""
+    repo, portfolio = evaluate_source(source, options.layout, as_of)
+    return render_portal(repo, portfolio, options)

@@ -1,0 +1,55 @@
+"""Static site assets: the offline Vega bundle and aipo's own JavaScript and CSS."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["static_files", "vega_bundle"]
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "aipo"
+
+
+@functools.cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script defining ``window.vegaEmbed``.
+
+    vl-convert builds the bundle offline in ~1.6 s, so it is cached per vl-convert version in
+    ``$XDG_CACHE_HOME/aipo`` (and in memory across `mkdocs serve` rebuilds).
+    """
+    import vl_convert
+
+    version = getattr(vl_convert, "__version__", "unknown")
+    path = _cache_dir() / f"vega-bundle-{version}.js"
+    try:
+        text = path.read_text(encoding="utf-8")
+        if text.endswith("\n// aipo: complete\n"):
+            return text
+    except OSError:
+        pass
+    text = vl_convert.javascript_bundle() + "\n// aipo: complete\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only home only costs the rebuild next time
+    return text
+
+
+@functools.cache
+def static_files() -> dict[str, str]:
+    """aipo.js and aipo.css from the package."""
+    folder = resources.files("aipo_site.render") / "static"
+    return {name: (folder / name).read_text(encoding="utf-8") for name in ("aipo.js", "aipo.css")}
+
+
+def fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]

@@ -1,0 +1,235 @@
+"""Vega-Lite chart specs, built with Altair once per kind and filled per model.
+
+Altair's ``to_dict()`` costs ~38 ms per chart with inline data (TOOLCHAIN.md), which would dominate a
+1,000-model build. So each kind of chart is built with Altair once, with named placeholders for its
+data and scale domain, and every KPI gets a cheap deep copy with the placeholders filled. The KPI
+series are not inlined: each model gets one small CSV next to its page that all its charts load by
+URL, and the charts filter it by metric.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import altair as alt
+import numpy as np
+
+from ..model.charter import Direction, Risk
+from ..model.results import KpiResult
+
+__all__ = ["kpi_chart_spec", "risk_chart_spec", "series_csv"]
+
+WARN_COLOR = "#f0a202"
+BREACH_COLOR = "#d62828"
+LINE_COLOR = "#1f5fa8"
+BASELINE_COLOR = "#555555"
+_PLACEHOLDER = "__aipo__"
+
+
+def series_csv(kpis: list[KpiResult]) -> str:
+    """One CSV with every KPI's daily value and rolling aggregate: metric,date,value,rolling."""
+    lines = ["metric,date,value,rolling"]
+    for k in kpis:
+        if k.series is None:
+            continue
+        dates = np.datetime_as_string(k.series.dates, unit="D")
+        for d, v, r in zip(dates, k.series.values, k.series.rolling, strict=True):
+            lines.append(f"{k.metric},{d},{v:.6g},{r:.6g}")
+    return "\n".join(lines) + "\n"
+
+
+@functools.cache
+def _kpi_template() -> str:
+    """The KPI chart, with placeholders, as JSON text (built once per process)."""
+    x = alt.X(
+        "date:T",
+        title=None,
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6),
+    )
+    y_scale = alt.Scale(domain=[f"{_PLACEHOLDER}ylo", f"{_PLACEHOLDER}yhi"], zero=False, nice=False)
+    series = (
+        alt.Chart(alt.NamedData(name="series"))
+        .transform_filter(alt.FieldEqualPredicate(field="metric", equal=f"{_PLACEHOLDER}metric"))
+        .encode(x=x)
+    )
+    bands = (
+        alt.Chart(alt.NamedData(name="bands"))
+        .mark_rect(opacity=0.14)
+        .encode(
+            y=alt.Y("y:Q", scale=y_scale, title=None),
+            y2="y2:Q",
+            color=alt.Color(
+                "zone:N",
+                scale=alt.Scale(domain=["warn", "breach"], range=[WARN_COLOR, BREACH_COLOR]),
+                legend=None,
+            ),
+        )
+    )
+    daily = series.mark_line(strokeWidth=1, opacity=0.35, color=LINE_COLOR, clip=True).encode(
+        y=alt.Y("value:Q", scale=y_scale, title=None),
+        tooltip=[
+            alt.Tooltip("date:T", title="date", format="%Y-%m-%d", formatType="utc"),
+            alt.Tooltip("value:Q", title="daily", format=".4~g"),
+            alt.Tooltip("rolling:Q", title="window", format=".4~g"),
+        ],
+    )
+    rolling = series.mark_line(strokeWidth=2.5, color=LINE_COLOR, clip=True).encode(
+        y=alt.Y("rolling:Q", scale=y_scale, title=None)
+    )
+    rules = (
+        alt.Chart(alt.NamedData(name="rules"))
+        .mark_rule(strokeDash=[6, 4], strokeWidth=1.5)
+        .encode(
+            y=alt.Y("y:Q", scale=y_scale),
+            color=alt.Color(
+                "label:N",
+                scale=alt.Scale(
+                    domain=["warn", "breach", "baseline"],
+                    range=[WARN_COLOR, BREACH_COLOR, BASELINE_COLOR],
+                ),
+                legend=alt.Legend(orient="bottom", title=None, direction="horizontal"),
+            ),
+            tooltip=[alt.Tooltip("label:N", title="line"), alt.Tooltip("y:Q", title="value")],
+        )
+    )
+    chart = (
+        alt.layer(bands, daily, rolling, rules)
+        .resolve_scale(color="independent")
+        .properties(width="container", height=220, background="transparent")
+    )
+    spec = chart.to_dict(validate=True)
+    spec.pop("$schema", None)
+    spec["config"] = {"view": {"stroke": None}, "axis": {"labelFontSize": 11}}
+    return json.dumps(spec, sort_keys=True)
+
+
+def _fill(node: Any, data: dict[str, Any], values: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if set(node) == {"name"} and node["name"] in data:
+            return data[node["name"]]
+        return {k: _fill(v, data, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fill(v, data, values) for v in node]
+    if isinstance(node, str) and node.startswith(_PLACEHOLDER):
+        return values[node[len(_PLACEHOLDER) :]]
+    return node
+
+
+def kpi_chart_spec(kpi: KpiResult, data_url: str) -> dict[str, Any] | None:
+    """The time-series chart of one KPI: daily values, the window aggregate, warn/breach bands and
+    the original baseline. None when the KPI has no data."""
+    if kpi.series is None or not len(kpi.series.values):
+        return None
+    points = [float(v) for v in (kpi.series.values.min(), kpi.series.values.max())]
+    marks = []
+    rules = []
+    t = kpi.thresholds
+    if t is not None:
+        points += [t.warn, t.breach]
+        rules += [{"label": "warn", "y": t.warn}, {"label": "breach", "y": t.breach}]
+    if kpi.baseline is not None:
+        points.append(kpi.baseline)
+        rules.append({"label": "baseline", "y": kpi.baseline})
+    lo, hi = min(points), max(points)
+    pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1.0
+    lo, hi = lo - pad, hi + pad
+    if t is not None:
+        if kpi.direction is Direction.lower_is_better:
+            marks = [
+                {"zone": "warn", "y": t.warn, "y2": t.breach},
+                {"zone": "breach", "y": t.breach, "y2": hi},
+            ]
+        else:
+            marks = [
+                {"zone": "warn", "y": t.breach, "y2": t.warn},
+                {"zone": "breach", "y": lo, "y2": t.breach},
+            ]
+    spec = _fill(
+        json.loads(_kpi_template()),
+        {
+            "series": {
+                "url": data_url,
+                "format": {
+                    "type": "csv",
+                    "parse": {"date": "utc:'%Y-%m-%d'", "value": "number", "rolling": "number"},
+                },
+            },
+            "bands": {"values": marks},
+            "rules": {"values": rules},
+        },
+        {"ylo": _round(lo), "yhi": _round(hi), "metric": kpi.metric},
+    )
+    return spec
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+@functools.cache
+def _risk_template() -> str:
+    grid = (
+        alt.Chart(alt.NamedData(name="grid"))
+        .mark_rect(stroke="white", strokeWidth=2)
+        .encode(
+            x=alt.X("likelihood:O", title="likelihood →", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("impact:O", title="impact →", sort="descending"),
+            color=alt.Color(
+                "score:Q",
+                scale=alt.Scale(domain=[1, 25], range=["#e8f5e9", "#fff3cd", "#f8d7da"]),
+                legend=None,
+            ),
+        )
+    )
+    dots = (
+        alt.Chart(alt.NamedData(name="risks"))
+        .mark_text(fontSize=13, fontWeight="bold", dx=0)
+        .encode(
+            x=alt.X("likelihood:O"),
+            y=alt.Y("impact:O", sort="descending"),
+            text="label:N",
+            tooltip=[
+                alt.Tooltip("label:N", title="risks"),
+                alt.Tooltip("titles:N", title="titles"),
+                alt.Tooltip("likelihood:O"),
+                alt.Tooltip("impact:O"),
+            ],
+        )
+    )
+    chart = alt.layer(grid, dots).properties(width=280, height=240, background="transparent")
+    spec = chart.to_dict(validate=True)
+    spec.pop("$schema", None)
+    spec["config"] = {"view": {"stroke": None}}
+    return json.dumps(spec, sort_keys=True)
+
+
+def risk_chart_spec(risks: list[Risk]) -> dict[str, Any] | None:
+    """Likelihood x impact matrix; each risk is its number in the risk table."""
+    if not risks:
+        return None
+    grid = [
+        {"likelihood": li, "impact": im, "score": li * im}
+        for li in range(1, 6)
+        for im in range(1, 6)
+    ]
+    # Risks that share a cell are drawn as one label ("R2 R3") so nothing overlaps.
+    cells: dict[tuple[int, int], list[tuple[str, str]]] = {}
+    for i, r in enumerate(risks, start=1):
+        cells.setdefault((r.likelihood, r.impact), []).append((f"R{i}", r.title))
+    rows = [
+        {
+            "likelihood": li,
+            "impact": im,
+            "label": " ".join(label for label, _ in items),
+            "titles": "; ".join(f"{label}: {title}" for label, title in items),
+        }
+        for (li, im), items in sorted(cells.items())
+    ]
+    return _fill(
+        json.loads(_risk_template()),
+        {"grid": {"values": grid}, "risks": {"values": rows}},
+        {},
+    )

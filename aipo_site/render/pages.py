@@ -1,0 +1,233 @@
+"""Evaluated results -> Markdown pages (with HTML blocks) for MkDocs, and the files beside them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from ..fmt import fmt_date
+from ..model.charter import Contact, Stage
+from ..model.results import Level, ModelResult, Portfolio
+from . import badges, charts
+from .env import environment, safe_url
+
+__all__ = ["Paths", "render_dashboard", "render_model_page"]
+
+_STAGE_ORDER = {s: i for i, s in enumerate(Stage)}
+_GAP_LABELS = {
+    "incident-owner-missing": "no incident owner",
+    "data-contract-missing": "no data contract",
+    "thresholds-missing": "no thresholds",
+    "retraining-missing": "no retraining schedule",
+    "retraining-overdue": "retraining overdue",
+    "authorisation-missing": "no authorisation",
+}
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where generated files go (POSIX paths relative to the site root) and how URLs look."""
+
+    models: str = "models"
+    dashboard: str = "dashboard.md"
+    badges: str = "badges"
+    assets: str = "assets/aipo"
+    reference: str = "reference"
+    directory_urls: bool = True
+    docs_prefix: str = "content/"
+
+    def model_page(self, model_id: str) -> str:
+        return f"{self.models}/{model_id}.md"
+
+    def model_data(self, model_id: str) -> str:
+        return f"{self.models}/{model_id}/kpis.csv"
+
+    def badge_svg(self, model_id: str) -> str:
+        return f"{self.badges}/{model_id}.svg"
+
+    def badge_json(self, model_id: str) -> str:
+        return f"{self.badges}/{model_id}.json"
+
+    def page_url(self, src_uri: str) -> str:
+        """The URL MkDocs gives a Markdown page (relative to the site root)."""
+        stem = src_uri[: -len(".md")]
+        if not self.directory_urls:
+            return stem + ".html"
+        if stem == "index" or stem.endswith("/index"):
+            return stem[: -len("index")]
+        return stem + "/"
+
+    def relative(self, from_page: str, target: str) -> str:
+        """URL of ``target`` (a site path or page URL) relative to the page at ``from_page``."""
+        base = posixpath.dirname(self.page_url(from_page))
+        rel = posixpath.relpath(target or ".", base or ".")
+        if target.endswith("/") and not rel.endswith("/"):
+            rel += "/"
+        return "./" if rel in (".", "./") else rel
+
+
+@dataclass
+class PageExtras:
+    """Extra sections and dashboard columns contributed by other evaluators (drift, history)."""
+
+    sections: dict[str, list[Markup]] = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)
+    cells: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def _contact(person: Contact) -> Markup:
+    text = escape(person.name)
+    if person.role:
+        text += Markup(" <span class='aipo-quiet'>(") + escape(person.role) + Markup(")</span>")
+    if person.email and safe_url(f"mailto:{person.email}"):
+        text += Markup(" · <a href='mailto:") + escape(person.email) + Markup("'>")
+        text += escape(person.email) + Markup("</a>")
+    if person.on_call:
+        text += Markup("<br><span class='aipo-quiet'>on call: ") + escape(person.on_call)
+        text += Markup("</span>")
+    return text
+
+
+def _link(url: str | None, text: str) -> Markup:
+    href = safe_url(url)
+    if not href:
+        return escape(text)
+    return Markup('<a href="{}" rel="noopener">{}</a>').format(href, text)
+
+
+def _rituals(m: ModelResult) -> list[dict[str, Any]]:
+    out = []
+    for r in m.charter.rhythm:
+        due = r.last_held + dt.timedelta(days=r.cadence_days) if r.last_held else None
+        overdue = (m.as_of - due).days if due and due < m.as_of else 0
+        out.append(
+            {
+                "ritual": r,
+                "due": due,
+                "overdue": overdue,
+                "level": Level.WARN if overdue else Level.OK,
+            }
+        )
+    return out
+
+
+def _lifecycle(m: ModelResult) -> list[dict[str, Any]]:
+    lc = m.charter.lifecycle
+    dates = {h.stage: h.date for h in lc.history}
+    dates[lc.stage] = lc.since
+    return [
+        {"stage": s.value, "date": dates.get(s), "current": s is lc.stage}
+        for s in Stage
+        if s in dates or _STAGE_ORDER[s] >= _STAGE_ORDER[lc.stage]
+    ]
+
+
+def _retraining_text(m: ModelResult) -> str:
+    r = m.charter.retraining
+    if r is None:
+        return "no schedule"
+    last = f"last {fmt_date(r.last_retrained)}, " if r.last_retrained else "never recorded, "
+    due = m.retraining_due
+    if due is None:
+        return f"every {r.cadence_days} days; {last.rstrip(', ')}"
+    state = f"overdue since {fmt_date(due)}" if due < m.as_of else f"next due {fmt_date(due)}"
+    return f"every {r.cadence_days} days; {last}{state}"
+
+
+def render_model_page(
+    m: ModelResult, paths: Paths, extras: list[Markup] | None = None
+) -> tuple[str, str]:
+    """The model page (Markdown) and its KPI data (CSV)."""
+    page = paths.model_page(m.id)
+    data_url = paths.relative(page, paths.model_data(m.id))
+    kpi_charts = []
+    for k in m.kpis:
+        spec = charts.kpi_chart_spec(k, data_url)
+        if spec is None:
+            continue
+        caption = f"daily values (thin) and {k.aggregation.value} of {k.window_days} days (bold)"
+        if k.thresholds:
+            caption += "; amber and red bands are the warn and breach zones"
+        if k.baseline is not None:
+            caption += "; grey dashed line is the original baseline"
+        kpi_charts.append({"metric": k.metric, "title": k.name, "caption": caption, "spec": spec})
+    source = paths.docs_prefix and m.path.startswith(paths.docs_prefix)
+    source_url = paths.relative(page, m.path[len(paths.docs_prefix) :]) if source else ""
+    svg = badges.model_badge_svg(m)
+    text = (
+        environment()
+        .get_template("model.md.j2")
+        .render(
+            m=m,
+            c=m.charter,
+            contact=_contact,
+            link=_link,
+            kpi_charts=kpi_charts,
+            kpi_levels={k.metric: k.level.slug for k in m.kpis},
+            risk_chart=charts.risk_chart_spec(m.charter.risks),
+            rituals=_rituals(m),
+            lifecycle=_lifecycle(m),
+            retraining=_retraining_text(m),
+            onboarding_done=sum(1 for i in m.charter.onboarding if i.done),
+            badge_url=paths.relative(page, paths.badge_svg(m.id)),
+            badge_width=_svg_width(svg),
+            source_url=source_url or "#",
+            extra_sections=extras or [],
+            auth_missing={
+                int(f.field.split("[", 1)[1].split("]", 1)[0])
+                for f in m.findings
+                if f.code == "authorisation-missing" and f.field and "[" in f.field
+            },
+        )
+    )
+    return text, charts.series_csv(m.kpis)
+
+
+def _svg_width(svg: str) -> int:
+    return int(svg.split('width="', 1)[1].split('"', 1)[0])
+
+
+def render_dashboard(
+    portfolio: Portfolio,
+    paths: Paths,
+    title: str = "Portfolio dashboard",
+    extras: PageExtras | None = None,
+) -> str:
+    """The portfolio dashboard page (Markdown)."""
+    extras = extras or PageExtras()
+    page = paths.dashboard
+    rows = []
+    for m in sorted(portfolio.models, key=lambda m: (-m.status, m.charter.name.casefold(), m.id)):
+        gaps = sorted({_GAP_LABELS[f.code] for f in m.findings if f.code in _GAP_LABELS})
+        escalation_rank = (m.escalation.index + 1) if m.escalation.index is not None else 0
+        rows.append(
+            {
+                "m": m,
+                "url": paths.relative(page, paths.page_url(paths.model_page(m.id))),
+                "stage_order": _STAGE_ORDER[m.charter.lifecycle.stage],
+                "attention": [k for k in m.kpis if k.level > Level.OK],
+                "breach_findings": len(m.findings_at(Level.BREACH)),
+                "warn_findings": len(m.findings_at(Level.WARN)),
+                "gaps": gaps,
+                "retraining_overdue": bool(m.retraining_due and m.retraining_due < m.as_of),
+                "due_sort": m.retraining_due.isoformat() if m.retraining_due else "9999",
+                "escalation_rank": escalation_rank,
+                "extra_cells": extras.cells.get(m.id, []),
+            }
+        )
+    return (
+        environment()
+        .get_template("dashboard.md.j2")
+        .render(
+            title=title,
+            models=rows,
+            counts=portfolio.counts(),
+            levels=[Level.BREACH, Level.WARN, Level.OK],
+            as_of=portfolio.as_of,
+            extra_columns=extras.columns,
+        )
+    )

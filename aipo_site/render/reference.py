@@ -1,0 +1,104 @@
+"""Reference pages generated from the pydantic models' JSON Schema, so docs cannot drift."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup, escape
+from pydantic import BaseModel
+
+from .env import environment
+
+__all__ = ["json_schema", "render_reference"]
+
+
+def json_schema(model: type[BaseModel]) -> str:
+    """The model's JSON Schema (draft 2020-12) as stable, pretty JSON."""
+    schema = model.model_json_schema(mode="validation")
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _type_html(prop: dict[str, Any], defs: dict[str, Any]) -> Markup:
+    if "$ref" in prop:
+        name = prop["$ref"].rsplit("/", 1)[-1]
+        if defs.get(name, {}).get("type") != "object":
+            return _type_html(defs.get(name, {}), defs)
+        return Markup('<a href="#ref-{}">{}</a>').format(name.lower(), name)
+    if "anyOf" in prop:
+        parts = [_type_html(p, defs) for p in prop["anyOf"] if p.get("type") != "null"]
+        return Markup(" or ").join(parts)
+    if "enum" in prop:
+        return Markup(" | ").join(Markup("<code>{}</code>").format(v) for v in prop["enum"])
+    kind = prop.get("type", "any")
+    if kind == "array":
+        return Markup("list of ") + _type_html(prop.get("items", {}), defs)
+    if kind == "object":
+        inner = prop.get("additionalProperties")
+        if isinstance(inner, dict):
+            return Markup("mapping of name → ") + _type_html(inner, defs)
+        return Markup("mapping")
+    if kind == "string" and prop.get("format") == "date":
+        return Markup("date (YYYY-MM-DD)")
+    names = {"string": "text", "integer": "integer", "number": "number", "boolean": "true/false"}
+    return escape(names.get(kind, kind))
+
+
+def _constraints(prop: dict[str, Any]) -> str:
+    target = prop
+    if "anyOf" in prop:
+        target = next((p for p in prop["anyOf"] if p.get("type") != "null"), prop)
+    parts = []
+    for key, label in (
+        ("minimum", "≥"),
+        ("maximum", "≤"),
+        ("minLength", "at least {} characters"),
+        ("maxLength", "at most {} characters"),
+        ("minItems", "at least {} items"),
+        ("pattern", "pattern {}"),
+    ):
+        if key in target:
+            value = target[key]
+            parts.append(label.format(value) if "{}" in label else f"{label} {value}")
+    return ("Constraints: " + ", ".join(parts) + ".") if parts else ""
+
+
+def _object(name: str, schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    required = set(schema.get("required", []))
+    fields = []
+    for field, prop in schema.get("properties", {}).items():
+        default = prop.get("default")
+        fields.append(
+            {
+                "name": field,
+                "type_html": _type_html(prop, defs),
+                "required": field in required,
+                "description": prop.get("description", ""),
+                "default": json.dumps(default)
+                if "default" in prop and default not in ([], {})
+                else None,
+                "constraints": _constraints(prop),
+            }
+        )
+    return {
+        "title": name,
+        "anchor": name.lower(),
+        "description": schema.get("description", ""),
+        "fields": fields,
+    }
+
+
+def render_reference(model: type[BaseModel], title: str, intro: Markup | str) -> str:
+    """A Markdown page documenting every object of ``model``'s schema, top-level first."""
+    schema = model.model_json_schema(mode="validation")
+    defs = schema.get("$defs", {})
+    objects = [_object(model.__name__, schema, defs)]
+    for name in sorted(defs):
+        if defs[name].get("type") == "object":
+            objects.append(_object(name, defs[name], defs))
+    return (
+        environment()
+        .get_template("reference.md.j2")
+        .render(title=title, intro=intro, objects=objects)
+    )

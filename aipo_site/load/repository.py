@@ -90,6 +90,8 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
     for path in charter_files:
         loaded = _load_charter(source, path, errors)
         if loaded is None:
+            # Still read its metrics, so one run reports every problem in the repository.
+            _load_metrics(source, f"{layout.metrics}/{PurePosixPath(path).stem}", errors)
             continue
         charter, doc = loaded
         stem = PurePosixPath(path).stem

@@ -42,7 +42,7 @@ def _convert(doc: YamlDocument, model: type[BaseModel], err: Any) -> InputError:
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         listing = f" Allowed here: {', '.join(sorted(allowed))}." if allowed and not close else ""
-        return doc.error(loc, f"unknown field '{name}'{hint}{listing}")
+        return doc.error(loc, f"unknown field '{name}'{hint}{listing}", at_key=True)
     if kind == "missing":
         return doc.error(loc, "required field is missing")
     message = _message(err, found)

@@ -50,6 +50,7 @@ class YamlDocument:
     path: str
     data: Any
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
     def position(self, loc: Path_) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the value at ``loc``, or of its nearest parent."""
@@ -60,8 +61,10 @@ class YamlDocument:
             loc = loc[:-1]
         return self.positions.get((), (None, None))
 
-    def error(self, loc: Path_, message: str) -> InputError:
-        line, column = self.position(loc)
+    def error(self, loc: Path_, message: str, *, at_key: bool = False) -> InputError:
+        """An InputError located at the value of ``loc`` (or at its key, for unknown fields)."""
+        key = self.key_positions.get(tuple(loc)) if at_key else None
+        line, column = key or self.position(loc)
         dotted = _dotted(loc)
         return InputError(self.path, message, line=line, column=column, field=dotted or None)
 
@@ -173,6 +176,10 @@ def _build(node: Node, loc: Path_, doc: YamlDocument, depth: int) -> Any:
                     f"duplicate key '{key}' (first defined on line {first})",
                     key_node.start_mark,
                 )
+            doc.key_positions[(*loc, key)] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
             out[key] = _build(value_node, (*loc, key), doc, depth + 1)
         return out
     raise _error_at(doc.path, "unsupported YAML node", node.start_mark)  # pragma: no cover

@@ -8,6 +8,7 @@ input fails the build before the previously built site is touched.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 from pathlib import Path
 from typing import Any
@@ -218,8 +219,9 @@ def _regroup(nav: Navigation, pages: list[Page], portal: Portal, config: AipoCon
                 else charter.lifecycle.stage.value
             )
             groups.setdefault(label, []).append(page)
+        # Section titles are charter text and Material renders nav titles without escaping.
         children = [
-            Section(label, sorted(group, key=key))
+            Section(html.escape(label), sorted(group, key=key))
             for label, group in sorted(groups.items(), key=lambda kv: kv[0].casefold())
         ]
     section = Section(config.nav_section, children)

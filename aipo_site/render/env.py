@@ -69,6 +69,18 @@ def safe_url(value: object) -> str:
     return ""
 
 
+def meta_title(value: object) -> Markup:
+    """A page title for YAML front matter, HTML-escaped.
+
+    MkDocs puts ``page.title`` into <title>, the nav and the header, and its theme environment has
+    no autoescape (Material renders ``{{ page.title }}`` raw). Without an explicit title MkDocs
+    takes the H1's text, entities decoded, so untrusted names would reach the HTML raw. A JSON
+    string is a valid YAML scalar.
+    """
+    text = " ".join(str(value).split())
+    return Markup(json.dumps(str(escape(text)), ensure_ascii=False))
+
+
 def script_json(value: object) -> Markup:
     """JSON safe inside <script type="application/json">: <, >, & and U+2028/9 escaped."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -97,6 +109,7 @@ def environment() -> jinja2.Environment:
         md_text=md_text,
         markdown=safe_markdown,
         script_json=script_json,
+        meta_title=meta_title,
         safe_url=safe_url,
         value=fmt_value,
         pct=fmt_pct,

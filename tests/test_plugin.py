@@ -1,0 +1,199 @@
+"""Build tests: a real `mkdocs build --strict` on the demo and on fixture repositories."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINI_CHARTER, run_mkdocs
+
+pytestmark = pytest.mark.build
+
+
+def tree_hashes(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(skip)
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory) -> Path:
+    from tests.conftest import ROOT
+
+    site = tmp_path_factory.mktemp("demo") / "site"
+    before = tree_hashes(ROOT / "content")
+    result = run_mkdocs(ROOT, site_dir=site)
+    assert result.returncode == 0, result.stderr
+    assert tree_hashes(ROOT / "content") == before, "the build must not write into content/"
+    return site
+
+
+def test_demo_builds_every_generated_file(demo_site):
+    for model in ("fraud-prevention", "customer-churn", "supply-chain-forecast"):
+        assert (demo_site / "models" / model / "index.html").is_file()
+        assert (demo_site / "models" / model / "kpis.csv").is_file()
+        assert (demo_site / "badges" / f"{model}.svg").is_file()
+        assert (demo_site / "badges" / f"{model}.json").is_file()
+    for path in (
+        "dashboard/index.html",
+        "reference/charter/index.html",
+        "reference/policy/index.html",
+        "schema/charter.schema.json",
+        "assets/aipo/vega.js",
+        "assets/aipo/aipo.js",
+        "assets/aipo/aipo.css",
+    ):
+        assert (demo_site / path).is_file(), path
+    assert "window.vegaEmbed" in (demo_site / "assets/aipo/vega.js").read_text()
+
+
+def test_pages_load_nothing_from_other_hosts(demo_site):
+    # Links to other sites are fine (contracts, DPIA records); loading resources is not.
+    loads = re.compile(r'(?:\bsrc="|<link\b[^>]*\bhref=")((?:https?:)?//[^"]+)')
+    for page in demo_site.rglob("*.html"):
+        html = page.read_text()
+        assert loads.findall(html) == [], page
+        assert "fonts.googleapis" not in html and "cdn.jsdelivr" not in html
+
+
+def test_dashboard_lists_models_with_status(demo_site):
+    html = (demo_site / "dashboard" / "index.html").read_text()
+    rows = re.findall(r'data-status="(\w+)" data-model="([\w-]+)"', html)
+    assert sorted(rows, key=lambda r: r[1]) == [
+        ("BREACH", "customer-churn"),
+        ("WARN", "fraud-prevention"),
+        ("BREACH", "supply-chain-forecast"),
+    ]
+    assert '<span class="aipo-count-n">2</span> BREACH' in html
+
+
+def test_model_page_sections_and_nav(demo_site):
+    html = (demo_site / "models" / "supply-chain-forecast" / "index.html").read_text()
+    for heading in ("KPIs", "Compliance", "Business outcomes", "Data sources", "Risks",
+                    "Escalation ladder", "Decision rights", "Operating rhythm", "Onboarding"):  # fmt: skip
+        assert f">{heading}<" in html or f'id="{heading.lower().replace(" ", "-")}"' in html, (
+            heading
+        )
+    assert "Is this model performing as intended?" in html
+    assert html.count('class="aipo-chart"') >= 3
+    assert 'class="aipo-active"' in html
+    # the nav groups model pages by business unit under "Models"
+    assert re.search(r">\s*Models\s*<", html) and re.search(r">\s*Operations\s*<", html)
+
+
+def test_chart_data_urls_resolve(demo_site):
+    page = demo_site / "models" / "fraud-prevention" / "index.html"
+    specs = re.findall(r'<script type="application/json">(.*?)</script>', page.read_text())
+    urls = {
+        layer["data"]["url"]
+        for spec in map(json.loads, specs)
+        for layer in spec.get("layer", [])
+        if "url" in layer.get("data", {})
+    }
+    assert urls == {"kpis.csv"}
+    assert (page.parent / "kpis.csv").read_text().startswith("metric,date,value,rolling\n")
+
+
+def test_builds_are_deterministic(repo_root, tmp_path, demo_site):
+    again = tmp_path / "again"
+    assert run_mkdocs(repo_root, site_dir=again).returncode == 0
+    skip = ("sitemap.xml",)  # MkDocs stamps the build date unless SOURCE_DATE_EPOCH is set
+    assert tree_hashes(again, skip) == tree_hashes(demo_site, skip)
+
+
+def test_as_of_from_environment(repo_root, tmp_path):
+    site = tmp_path / "site"
+    result = run_mkdocs(repo_root, site_dir=site, env={"AIPO_AS_OF": "2026-12-31"})
+    assert result.returncode == 0, result.stderr
+    assert "Evaluated 2026-12-31" in (site / "dashboard" / "index.html").read_text()
+
+
+def test_bad_input_fails_cleanly_and_keeps_the_previous_site(mini_repo):
+    root = mini_repo()
+    site = root / "site"
+    assert run_mkdocs(root).returncode == 0
+    before = tree_hashes(site)
+    charter = root / "content" / "models" / "m1.yaml"
+    charter.write_text(charter.read_text().replace("incident_owner:", "incident_ownr:"))
+    result = run_mkdocs(root)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (
+        "aipo: content/models/m1.yaml:6:1: incident_ownr: unknown field 'incident_ownr'; "
+        "did you mean 'incident_owner'?" in result.stderr
+    )
+    assert tree_hashes(site) == before
+
+
+def test_bad_csv_names_file_and_line(mini_repo):
+    root = mini_repo(
+        metrics={"m1/kpis.csv": "date,metric,value\n2026-11-19,recall,0.9\n2026-11-20,recall,inf\n"}
+    )
+    result = run_mkdocs(root)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "metrics/m1/kpis.csv:3: value: expected a finite number, found 'inf'" in result.stderr
+
+
+def test_several_problems_are_listed_together(mini_repo):
+    bad = MINI_CHARTER.format(id="m2", name="Two").replace("summary:", "sumary:")
+    root = mini_repo(charters={"m1": "id: m1\nname: [\n", "m2": bad})
+    result = run_mkdocs(root)
+    assert "3 problems in the governance inputs:" in result.stderr
+    assert "content/models/m1.yaml:" in result.stderr and "content/models/m2.yaml:" in result.stderr
+
+
+def test_generated_page_never_shadows_a_user_page(mini_repo):
+    root = mini_repo()
+    (root / "content" / "dashboard.md").write_text("# Mine\n")
+    result = run_mkdocs(root)
+    assert result.returncode == 1
+    assert "dashboard.md conflicts with the page aipo generates" in result.stderr
+
+
+def test_bad_as_of_is_a_clear_error(mini_repo):
+    root = mini_repo(
+        mkdocs_yml="site_name: x\ndocs_dir: content\ntheme: {name: material, font: false}\nplugins:\n  - aipo: {as_of: someday}\n"
+    )
+    result = run_mkdocs(root)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "as_of: expected a date YYYY-MM-DD or 'today', found 'someday'" in result.stderr
+
+
+def test_without_directory_urls(mini_repo):
+    yml = "site_name: x\ndocs_dir: content\nuse_directory_urls: false\ntheme: {name: material, font: false}\nplugins:\n  - aipo: {as_of: '2026-11-20'}\n"
+    root = mini_repo(mkdocs_yml=yml)
+    assert run_mkdocs(root).returncode == 0
+    page = (root / "site" / "models" / "m1.html").read_text()
+    assert '"url":"m1/kpis.csv"' in page
+    assert (root / "site" / "models" / "m1" / "kpis.csv").is_file()
+    dashboard = (root / "site" / "dashboard.html").read_text()
+    assert 'href="models/m1.html"' in dashboard
+
+
+def test_disabled_plugin_generates_nothing(mini_repo):
+    yml = "site_name: x\ndocs_dir: content\ntheme: {name: material, font: false}\nplugins:\n  - aipo: {enabled: false}\n"
+    root = mini_repo(mkdocs_yml=yml)
+    assert run_mkdocs(root).returncode == 0
+    assert not (root / "site" / "dashboard").exists()
+
+
+def test_untrusted_text_is_escaped_in_the_html(mini_repo):
+    payload = "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    charter = MINI_CHARTER.format(id="m1", name="Model one")
+    charter = charter.replace("name: Model one", f"name: {json.dumps(payload)}")
+    charter = charter.replace("summary: A fixture model.", f"summary: {json.dumps(payload)}")
+    charter = charter.replace("https://example.com/contract", "javascript:alert(1)")
+    root = mini_repo(charters={"m1": charter})
+    result = run_mkdocs(root)
+    assert result.returncode == 0, result.stderr
+    for page in ("models/m1/index.html", "dashboard/index.html"):
+        html = (root / "site" / page).read_text()
+        assert "<script>alert(1)" not in html
+        assert "<img src=x" not in html and '<img src="x"' not in html
+        assert 'href="javascript:' not in html

@@ -210,20 +210,116 @@ def supply_rows() -> list[tuple[str, str, str]]:
 
 
 # --------------------------------------------------------------------------------------------
+# drift inputs (the three forms a charter's `drift` section can declare)
+# --------------------------------------------------------------------------------------------
+
+SUPPLY_ROWS_PER_DAY = 24
+
+
+def supply_drift_samples() -> list[tuple[str, ...]]:
+    """Dated raw samples (one file, split by the charter's reference window): the demand
+    features move after the May 2026 network change, matching the MAPE collapse."""
+    rng = rng_for(13)
+    rows: list[tuple[str, ...]] = []
+    shift = saturating(REGIME_CHANGE, 45.0)
+    for i, day in enumerate(DATES):
+        k = SUPPLY_ROWS_PER_DAY
+        s = shift[i]
+        demand = rng.lognormal(mean=4.6 + 0.30 * s, sigma=0.35 + 0.15 * s, size=k)
+        promo = rng.beta(2.0 + 1.0 * s, 8.0, size=k)
+        lead = rng.gamma(shape=6.0 + 3.0 * s, scale=1.0 + 0.25 * s, size=k)
+        price = rng.normal(1.0, 0.04, size=k)
+        online = 0.25 + 0.20 * s
+        channel = rng.choice(
+            ["store", "online", "marketplace"], size=k, p=[0.65 - 0.15 * s, online, 0.10 - 0.05 * s]
+        )
+        for j in range(k):
+            rows.append(
+                (
+                    day.isoformat(),
+                    fmt(demand[j], 1),
+                    fmt(promo[j], 3),
+                    fmt(lead[j], 2),
+                    fmt(price[j], 3),
+                    str(channel[j]),
+                )
+            )
+    return rows
+
+
+def churn_drift_samples() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """Two undated files (reference at launch, current month): mild drift in spend and plan mix
+    after the June tariff change."""
+    rng = rng_for(12)
+
+    def draw(n: int, tariff: float) -> list[tuple[str, ...]]:
+        tenure = rng.gamma(2.0, 14.0, size=n)
+        spend = rng.lognormal(3.4 + 0.12 * tariff, 0.45, size=n)
+        calls = rng.poisson(1.1, size=n)
+        plan = rng.choice(
+            ["basic", "plus", "premium"],
+            size=n,
+            p=[0.5 - 0.08 * tariff, 0.35 + 0.05 * tariff, 0.15 + 0.03 * tariff],
+        )
+        return [
+            (fmt(tenure[j], 1), fmt(spend[j], 2), str(int(calls[j])), str(plan[j]))
+            for j in range(n)
+        ]
+
+    return draw(5000, 0.0), draw(5000, 1.0)
+
+
+FRAUD_BIN_WEEKS = 12
+FRAUD_BINS: dict[str, list[tuple[str, float]]] = {
+    "amount_band": [("<10", 0.22), ("10-50", 0.38), ("50-200", 0.27), ("200-1000", 0.11), (">1000", 0.02)],
+    "merchant_category": [("grocery", 0.31), ("travel", 0.09), ("electronics", 0.12), ("fashion", 0.18), ("digital", 0.17), ("other", 0.13)],
+    "hour_band": [("00-06", 0.06), ("06-12", 0.31), ("12-18", 0.38), ("18-24", 0.25)],
+    "device_age_band": [("<7d", 0.08), ("7-90d", 0.27), (">90d", 0.65)],
+}  # fmt: skip
+FRAUD_REFERENCE_ROWS = 400_000
+FRAUD_WEEKLY_ROWS = 50_000
+
+
+def fraud_drift_bins() -> list[tuple[str, ...]]:
+    """Pre-binned weekly counts (the portal never sees the raw transactions): stable inputs."""
+    rng = rng_for(11)
+    last_monday = AS_OF - dt.timedelta(days=AS_OF.weekday())
+    weeks = [last_monday - dt.timedelta(weeks=w) for w in range(FRAUD_BIN_WEEKS - 1, -1, -1)]
+    reference = {
+        feature: rng.multinomial(FRAUD_REFERENCE_ROWS, [p for _, p in bins])
+        for feature, bins in FRAUD_BINS.items()
+    }
+    rows: list[tuple[str, ...]] = []
+    for week in weeks:
+        for feature, bins in FRAUD_BINS.items():
+            probs = np.array([p for _, p in bins]) * np.exp(rng.normal(0.0, 0.03, len(bins)))
+            current = rng.multinomial(FRAUD_WEEKLY_ROWS, probs / probs.sum())
+            for (label, _), ref, cur in zip(bins, reference[feature], current, strict=True):
+                rows.append((week.isoformat(), feature, label, str(int(ref)), str(int(cur))))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
 # output
 # --------------------------------------------------------------------------------------------
 
 
-SORT_COLUMNS = ("date", "metric", "segment")
+SORT_COLUMNS = ("date", "metric", "segment", "period", "feature")
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+def to_csv(
+    header: Sequence[str], rows: Iterable[Sequence[str]], *, keep_order: bool = False
+) -> str:
     """CSV text: header, rows sorted by date then metric then segment, ``\\n`` line endings.
 
     Values never contain commas, quotes or newlines, so no quoting is needed.
     """
     key_columns = [header.index(c) for c in SORT_COLUMNS if c in header]
-    ordered = sorted(rows, key=lambda row: tuple(row[i] for i in key_columns))
+    ordered = (
+        list(rows)
+        if keep_order
+        else sorted(rows, key=lambda row: tuple(row[i] for i in key_columns))
+    )
     lines = [",".join(header), *(",".join(row) for row in ordered)]
     return "\n".join(lines) + "\n"
 
@@ -231,7 +327,25 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 def build() -> dict[str, str]:
     """Every demo CSV: path relative to the repository root -> file content."""
     churn_kpis, churn_campaign = churn_rows()
+    churn_reference, churn_current = churn_drift_samples()
+    churn_header = ["tenure_months", "monthly_spend", "support_calls", "plan"]
     return {
+        "metrics/supply-chain-forecast/drift/features.csv": to_csv(
+            ["date", "weekly_demand", "promo_share", "lead_time_days", "price_index", "channel"],
+            supply_drift_samples(),
+            keep_order=True,
+        ),
+        "metrics/customer-churn/drift/reference.csv": to_csv(
+            churn_header, churn_reference, keep_order=True
+        ),
+        "metrics/customer-churn/drift/current.csv": to_csv(
+            churn_header, churn_current, keep_order=True
+        ),
+        "metrics/fraud-prevention/drift/bins.csv": to_csv(
+            ["period", "feature", "bin", "reference_count", "current_count"],
+            fraud_drift_bins(),
+            keep_order=True,
+        ),
         "metrics/fraud-prevention/kpis.csv": to_csv(
             ["date", "metric", "value", "segment"], fraud_rows()
         ),

@@ -179,6 +179,7 @@ _PRESENT: dict[Section, Callable[[Charter, list[ResolvedKpi]], bool]] = {
     Section.rhythm: lambda c, k: bool(c.rhythm),
     Section.onboarding: lambda c, k: bool(c.onboarding),
     Section.sunset_review: lambda c, k: c.lifecycle.sunset_review is not None,
+    Section.drift: lambda c, k: c.drift is not None,
 }
 
 _SECTION_FIELD = {

@@ -10,6 +10,7 @@ import pandas as pd
 from ..errors import ConfigError, InputError, InputErrors
 from ..model.charter import Charter
 from ..model.policy import Policy
+from .drift import DriftInputs, read_drift_inputs
 from .metrics import empty_frame, parse_metric_csv
 from .source import Source
 from .validate import validate_document
@@ -39,6 +40,7 @@ class ModelInputs:
     document: YamlDocument
     metrics: pd.DataFrame
     metric_files: list[str] = field(default_factory=list)
+    drift: DriftInputs | None = None
 
     @property
     def id(self) -> str:
@@ -65,6 +67,8 @@ class Repository:
         for m in self.models:
             files.append(m.path)
             files.extend(m.metric_files)
+            if m.drift is not None:
+                files.extend(m.drift.files)
         return files
 
 
@@ -112,8 +116,15 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
             )
             continue
         seen[charter.id] = path
-        frame, files = _load_metrics(source, f"{layout.metrics}/{charter.id}", errors)
-        models.append(ModelInputs(charter, path, doc, frame, files))
+        folder = f"{layout.metrics}/{charter.id}"
+        frame, files = _load_metrics(source, folder, errors)
+        drift = None
+        if charter.drift is not None:
+            try:
+                drift = read_drift_inputs(source.read_bytes, folder, charter.drift, doc)
+            except InputError as e:
+                errors.append(e)
+        models.append(ModelInputs(charter, path, doc, frame, files, drift))
 
     if source.is_dir(layout.metrics):
         folders = {

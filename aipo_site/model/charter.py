@@ -20,18 +20,25 @@ __all__ = [
     "ChecklistItem",
     "Contact",
     "DataSource",
+    "DateWindow",
     "DecisionRight",
     "Direction",
+    "Drift",
+    "DriftMethod",
     "DropTiers",
     "EscalationLevel",
+    "Feature",
+    "FeatureKind",
     "Kpi",
     "Lifecycle",
     "Retraining",
     "Risk",
     "RiskKind",
     "Ritual",
+    "SegmentGap",
     "Stage",
     "Thresholds",
+    "Tiers",
     "Trigger",
 ]
 
@@ -341,6 +348,139 @@ class ChecklistItem(Strict):
     date: dt.date | None = Field(default=None, description="When it was done.")
 
 
+class DriftMethod(StrEnum):
+    """How a feature's drift is measured (see the drift guide for formulas and defaults)."""
+
+    auto = "auto"
+    psi = "psi"
+    ks = "ks"
+    wasserstein = "wasserstein"
+    jensen_shannon = "jensen_shannon"
+    chi_square = "chi_square"
+
+
+class FeatureKind(StrEnum):
+    numeric = "numeric"
+    categorical = "categorical"
+
+
+class Tiers(Strict):
+    """Warn and breach levels of a drift measure. For p-value tests (ks, chi_square) a p-value
+    below the level is worse; for distances (psi, wasserstein, jensen_shannon) a value above it."""
+
+    warn: float = Field(ge=0, description="Level that makes the measure WARN.")
+    breach: float = Field(ge=0, description="Level that makes the measure BREACH.")
+
+
+class DateWindow(Strict):
+    """An inclusive date range."""
+
+    start: dt.date = Field(description="First day (inclusive).")
+    end: dt.date = Field(description="Last day (inclusive).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateWindow:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class Feature(Strict):
+    """A model input monitored for data drift."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+        description="Column name in the samples file, or `feature` value in the bins file."
+    )
+    kind: FeatureKind | None = Field(
+        default=None,
+        description="numeric or categorical; inferred from the data when omitted "
+        "(text, or two or fewer distinct values, is categorical).",
+    )
+    method: DriftMethod = Field(
+        default=DriftMethod.auto,
+        description="Drift measure; auto picks by kind and sample size (see the drift guide).",
+    )
+    tiers: Tiers | None = Field(
+        default=None, description="Warn/breach levels for this feature (default: the policy's)."
+    )
+    importance: float | None = Field(
+        default=None, gt=0, description="Weight in the dataset drift share (default 1)."
+    )
+
+
+class Drift(Strict):
+    """Data-drift monitoring: which inputs, which windows, which files."""
+
+    samples: str | None = Field(
+        default=None,
+        description="Raw feature samples with a `date` column, relative to metrics/<model-id>/; "
+        "split into the reference and current windows by date.",
+    )
+    reference_samples: str | None = Field(
+        default=None,
+        description="Raw reference samples in a separate file (then `samples` holds the current "
+        "window and no date split is needed).",
+    )
+    bins: str | None = Field(
+        default=None,
+        description="Pre-binned counts `feature,bin,reference_count,current_count[,period]`, "
+        "relative to metrics/<model-id>/.",
+    )
+    reference: DateWindow | None = Field(
+        default=None, description="Reference window (required with a dated `samples` file)."
+    )
+    current_days: int = Field(
+        default=28,
+        ge=1,
+        le=366,
+        description="Length of the current window, ending at the evaluation date.",
+    )
+    period: str = Field(
+        default="week",
+        pattern=r"^(week|month)$",
+        description="Granularity of drift over time: week or month.",
+    )
+    features: list[Feature] = Field(min_length=1, description="The monitored features.")
+    share: Tiers | None = Field(
+        default=None,
+        description="Tiers for the (importance-weighted) share of drifted features "
+        "(default: the policy's).",
+    )
+
+    @model_validator(mode="after")
+    def _inputs(self) -> Drift:
+        if not (self.samples or self.bins):
+            raise ValueError("give `samples` (raw rows) or `bins` (pre-binned counts)")
+        if self.samples and self.bins:
+            raise ValueError("give either `samples` or `bins`, not both")
+        if self.samples and not self.reference_samples and self.reference is None:
+            raise ValueError("a dated `samples` file needs a `reference` window (start, end)")
+        if self.reference_samples and not self.samples:
+            raise ValueError("`reference_samples` needs `samples` for the current window")
+        names = [f.name for f in self.features]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"feature listed more than once: {', '.join(dupes)}")
+        return self
+
+
+class SegmentGap(Strict):
+    """A fairness check: a KPI per segment (e.g. false-positive rate by age band) must not differ
+    between the best and the worst segment by more than the tiers."""
+
+    metric: MetricName = Field(description="A KPI metric with `segment` rows in the metric CSVs.")
+    description: Text | None = Field(default=None, description="What the gap means for people.")
+    gap: str = Field(
+        default="absolute",
+        pattern=r"^(absolute|ratio)$",
+        description="absolute: worst − best; ratio: worst / best.",
+    )
+    tiers: Tiers = Field(description="Largest tolerated gap (warn, breach).")
+    window_days: int | None = Field(
+        default=None, ge=1, le=366, description="Window for each segment (default: the KPI's)."
+    )
+
+
 class Charter(Strict):
     """The one-page charter of a model: identity, accountability, KPIs, data, risks and rhythms."""
 
@@ -381,6 +521,10 @@ class Charter(Strict):
     rhythm: list[Ritual] = Field(default_factory=list, description="Operating rhythm.")
     onboarding: list[ChecklistItem] = Field(
         default_factory=list, description="Onboarding checklist."
+    )
+    drift: Drift | None = Field(default=None, description="Data-drift monitoring of the inputs.")
+    segments: list[SegmentGap] = Field(
+        default_factory=list, description="Fairness checks: KPI gaps between segments."
     )
     notes: Text | None = Field(default=None, description="Anything else (Markdown allowed).")
 

@@ -14,10 +14,11 @@ from .charter import (
     Slug,
     Stage,
     Strict,
+    Tiers,
     check_threshold_order,
 )
 
-__all__ = ["AuthorisationRule", "MetricDefault", "Policy", "RitualRule", "Section"]
+__all__ = ["AuthorisationRule", "DriftDefaults", "MetricDefault", "Policy", "RitualRule", "Section"]
 
 
 class Section(StrEnum):
@@ -38,6 +39,7 @@ class Section(StrEnum):
     rhythm = "rhythm"
     onboarding = "onboarding"
     sunset_review = "sunset_review"
+    drift = "drift"
 
 
 class MetricDefault(Strict):
@@ -92,6 +94,38 @@ class RitualRule(Strict):
     )
 
 
+class DriftDefaults(Strict):
+    """Default drift tiers per method and for the dataset drift share.
+
+    Defaults follow common practice: PSI 0.1 / 0.25 (the industry rule of thumb); p-value tests
+    (KS, chi-square) warn below 0.05 and breach below 0.01; Wasserstein distance normalised by the
+    reference standard deviation and Jensen–Shannon distance 0.1 / 0.2 (0.1 is Evidently's default
+    drift threshold for both); half the features drifting breaches, a quarter warns.
+    """
+
+    psi: Tiers = Field(default_factory=lambda: Tiers(warn=0.1, breach=0.25), description="PSI.")
+    ks: Tiers = Field(
+        default_factory=lambda: Tiers(warn=0.05, breach=0.01),
+        description="Kolmogorov–Smirnov p-value (lower is worse).",
+    )
+    chi_square: Tiers = Field(
+        default_factory=lambda: Tiers(warn=0.05, breach=0.01),
+        description="Chi-square p-value (lower is worse).",
+    )
+    wasserstein: Tiers = Field(
+        default_factory=lambda: Tiers(warn=0.1, breach=0.2),
+        description="Wasserstein distance / reference standard deviation.",
+    )
+    jensen_shannon: Tiers = Field(
+        default_factory=lambda: Tiers(warn=0.1, breach=0.2),
+        description="Jensen–Shannon distance (base 2, 0 to 1).",
+    )
+    share: Tiers = Field(
+        default_factory=lambda: Tiers(warn=0.25, breach=0.5),
+        description="Share of drifted features (importance-weighted).",
+    )
+
+
 class Policy(Strict):
     """Common rules for every charter in the repository."""
 
@@ -120,3 +154,4 @@ class Policy(Strict):
     rituals: list[RitualRule] = Field(
         default_factory=list, description="Review cadences every model must keep."
     )
+    drift: DriftDefaults = Field(default_factory=DriftDefaults, description="Default drift tiers.")

@@ -93,7 +93,7 @@ def render_portal(repo: Repository, portfolio: Portfolio, options: PortalOptions
         src = paths.model_page(result.id)
         pages[src] = page
         model_pages[result.id] = src
-        files[paths.model_data(result.id)] = data
+        files.update(data)
         files[paths.badge_svg(result.id)] = badges.model_badge_svg(result)
         files[paths.badge_json(result.id)] = badges.badge_json(result)
     pages[paths.dashboard] = render_dashboard(

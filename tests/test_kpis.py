@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from aipo_site.evaluate import evaluate_repository
-from aipo_site.evaluate.kpis import _rolling
+from aipo_site.evaluate.kpis import rolling_aggregate
 from aipo_site.load.repository import load_repository
 from aipo_site.load.source import WorkingTree
 from aipo_site.model.charter import Aggregation
@@ -150,7 +150,7 @@ def test_rolling_matches_pandas(how):
     days = np.sort(rng.choice(200, size=120, replace=False))
     dates = np.datetime64("2026-01-01") + days.astype("timedelta64[D]")
     values = rng.normal(size=120)
-    got = _rolling(dates, values, 7, how)
+    got = rolling_aggregate(dates, values, 7, how)
     import pandas as pd
 
     series = pd.Series(values, index=pd.DatetimeIndex(dates))

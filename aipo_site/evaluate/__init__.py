@@ -10,6 +10,7 @@ from ..model.policy import Policy
 from ..model.results import ModelResult, Portfolio
 from .compliance import evaluate_compliance
 from .kpis import check_kpi_inputs, evaluate_kpi, overall_series
+from .segments import evaluate_segments
 from .status import active_escalation, answer, model_status
 
 __all__ = ["evaluate_model", "evaluate_repository"]
@@ -25,7 +26,12 @@ def evaluate_model(
     folder = f"{metrics_folder}/{model.id}"
     kpis = [evaluate_kpi(r, series.get(r.kpi.metric), as_of, folder) for r in resolved]
     findings = evaluate_compliance(model, resolved, policy, as_of)
-    status, since = model_status(kpis, findings)
+    segments = evaluate_segments(
+        model.charter.segments, {r.kpi.metric: r for r in resolved}, model.metrics, as_of
+    )
+    extra_levels = [(s.level, None) for s in segments]
+    extra_text = [(s.level, f"{s.name} by segment: {s.message}") for s in segments]
+    status, since = model_status(kpis, findings, extra_levels)
     escalation = active_escalation(model.charter, status, since, as_of)
     retraining = model.charter.retraining
     due = (
@@ -42,8 +48,9 @@ def evaluate_model(
         kpis=kpis,
         findings=findings,
         escalation=escalation,
-        answer=answer(model.charter, status, kpis, findings, as_of),
+        answer=answer(model.charter, status, kpis, findings, as_of, extra_text),
         retraining_due=due,
+        segments=segments,
     )
 
 

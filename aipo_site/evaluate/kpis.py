@@ -90,7 +90,9 @@ def overall_series(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarra
     return out
 
 
-def _rolling(dates: np.ndarray, values: np.ndarray, window: int, how: Aggregation) -> np.ndarray:
+def rolling_aggregate(
+    dates: np.ndarray, values: np.ndarray, window: int, how: Aggregation
+) -> np.ndarray:
     """Aggregate of the values dated within the ``window`` days ending at each date."""
     starts = np.searchsorted(dates, dates - (window - 1) * DAY, side="left")
     if how is Aggregation.last:
@@ -168,7 +170,7 @@ def evaluate_kpi(
             since=None,
             message=f"no data for '{kpi.metric}' in {metrics_folder}/ up to {fmt_date(as_of)}",
         )
-    rolling = _rolling(dates, values, kpi.window_days, kpi.aggregation)
+    rolling = rolling_aggregate(dates, values, kpi.window_days, kpi.aggregation)
     value = float(rolling[-1])
     newest = _to_date(dates[-1])
     unit = kpi.unit

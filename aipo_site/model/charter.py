@@ -537,6 +537,9 @@ class Charter(Strict):
         unknown = sorted({m for o in self.outcomes for m in o.model_kpis if m not in set(metrics)})
         if unknown:
             raise ValueError(f"outcomes name model KPIs that are not in kpis: {', '.join(unknown)}")
+        gaps = sorted({g.metric for g in self.segments if g.metric not in set(metrics)})
+        if gaps:
+            raise ValueError(f"segments name metrics that are not in kpis: {', '.join(gaps)}")
         return self
 
     def kpi(self, metric: str) -> Kpi | None:

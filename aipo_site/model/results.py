@@ -8,16 +8,31 @@ from enum import IntEnum, StrEnum
 
 import numpy as np
 
-from .charter import Aggregation, Charter, Direction, DropTiers, EscalationLevel, Thresholds
+from .charter import (
+    Aggregation,
+    Charter,
+    Direction,
+    DropTiers,
+    EscalationLevel,
+    SegmentGap,
+    Thresholds,
+    Tiers,
+)
 
 __all__ = [
+    "DriftPoint",
+    "DriftResult",
     "Escalation",
+    "FeatureDrift",
     "Finding",
+    "Histogram",
     "KpiResult",
     "KpiSeries",
     "Level",
     "ModelResult",
     "Portfolio",
+    "SegmentResult",
+    "SegmentValue",
     "Status",
 ]
 
@@ -107,6 +122,99 @@ class KpiResult:
 
 
 @dataclass(frozen=True)
+class SegmentValue:
+    segment: str
+    value: float
+    rows: int
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """One segment-gap check, evaluated."""
+
+    check: SegmentGap
+    name: str
+    unit: str | None
+    status: Status
+    gap: float | None
+    worst: SegmentValue | None
+    best: SegmentValue | None
+    values: list[SegmentValue]
+    newest: dt.date | None
+    message: str
+    series: dict[str, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    @property
+    def level(self) -> Level:
+        return self.status.level
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Reference and current distribution of one feature on the same bins (proportions)."""
+
+    labels: list[str]
+    reference: list[float]
+    current: list[float]
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    """Data drift of one feature between the reference and the current window."""
+
+    name: str
+    kind: str  # "numeric" or "categorical"
+    method: str
+    value: float | None
+    p_value: float | None
+    tiers: Tiers | None
+    status: Status  # NO_DATA when it cannot be evaluated (reading says why)
+    reading: str
+    importance: float
+    n_reference: int
+    n_current: int
+    histogram: Histogram | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def level(self) -> Level:
+        return self.status.level
+
+
+@dataclass(frozen=True)
+class DriftPoint:
+    """One feature's drift in one period of the current data, against the reference."""
+
+    period: dt.date
+    feature: str
+    value: float
+    status: Status
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """Data drift of a model's inputs, and how it lines up with its outcomes (concept drift)."""
+
+    features: list[FeatureDrift]
+    share: float | None
+    share_status: Status
+    share_tiers: Tiers
+    reference_label: str
+    current_label: str
+    over_time: list[DriftPoint] = field(default_factory=list, repr=False, compare=False)
+    share_over_time: list[tuple[dt.date, float]] = field(
+        default_factory=list, repr=False, compare=False
+    )
+    summary: str = ""
+
+    @property
+    def level(self) -> Level:
+        worst_feature = max((f.level for f in self.features), default=Level.OK)
+        return max(self.share_status.level, min(worst_feature, Level.WARN))
+
+
+@dataclass(frozen=True)
 class Finding:
     """A compliance finding: the charter against the policy and the audit-story gaps."""
 
@@ -141,7 +249,8 @@ class ModelResult:
     escalation: Escalation
     answer: str
     retraining_due: dt.date | None
-    extras: dict[str, object] = field(default_factory=dict, compare=False)
+    segments: list[SegmentResult] = field(default_factory=list)
+    drift: DriftResult | None = None
 
     @property
     def id(self) -> str:

@@ -17,9 +17,15 @@ import altair as alt
 import numpy as np
 
 from ..model.charter import Direction, Risk
-from ..model.results import KpiResult
+from ..model.results import KpiResult, SegmentResult
 
-__all__ = ["kpi_chart_spec", "risk_chart_spec", "series_csv"]
+__all__ = [
+    "kpi_chart_spec",
+    "risk_chart_spec",
+    "segment_chart_spec",
+    "segments_csv",
+    "series_csv",
+]
 
 WARN_COLOR = "#f0a202"
 BREACH_COLOR = "#d62828"
@@ -38,6 +44,76 @@ def series_csv(kpis: list[KpiResult]) -> str:
         for d, v, r in zip(dates, k.series.values, k.series.rolling, strict=True):
             lines.append(f"{k.metric},{d},{v:.6g},{r:.6g}")
     return "\n".join(lines) + "\n"
+
+
+def segments_csv(segments: list[SegmentResult]) -> str:
+    """Each segment's window aggregate over time: metric,segment,date,value."""
+    lines = ["metric,segment,date,value"]
+    for result in segments:
+        for segment, (dates, values) in sorted(result.series.items()):
+            label = _csv_cell(segment)
+            days = np.datetime_as_string(dates, unit="D")
+            lines.extend(
+                f"{result.check.metric},{label},{d},{v:.6g}"
+                for d, v in zip(days, values, strict=True)
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _csv_cell(text: str) -> str:
+    if any(ch in text for ch in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+@functools.cache
+def _segment_template() -> str:
+    chart = (
+        alt.Chart(alt.NamedData(name="series"))
+        .transform_filter(alt.FieldEqualPredicate(field="metric", equal=f"{_PLACEHOLDER}metric"))
+        .mark_line(strokeWidth=1.8, clip=True)
+        .encode(
+            x=alt.X(
+                "date:T",
+                title=None,
+                scale=alt.Scale(type="utc"),
+                axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6),
+            ),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "segment:N", legend=alt.Legend(orient="bottom", title=None, direction="horizontal")
+            ),
+            tooltip=[
+                alt.Tooltip("segment:N"),
+                alt.Tooltip("date:T", format="%Y-%m-%d", formatType="utc"),
+                alt.Tooltip("value:Q", format=".4~g"),
+            ],
+        )
+        .properties(width="container", height=200, background="transparent")
+    )
+    spec = chart.to_dict(validate=True)
+    spec.pop("$schema", None)
+    spec["config"] = {"view": {"stroke": None}, "axis": {"labelFontSize": 11}}
+    return json.dumps(spec, sort_keys=True)
+
+
+def segment_chart_spec(result: SegmentResult, data_url: str) -> dict[str, Any] | None:
+    """Each segment's windowed KPI over time, one line per segment."""
+    if len(result.series) < 2:
+        return None
+    return _fill(
+        json.loads(_segment_template()),
+        {
+            "series": {
+                "url": data_url,
+                "format": {
+                    "type": "csv",
+                    "parse": {"date": "utc:'%Y-%m-%d'", "value": "number", "segment": "string"},
+                },
+            }
+        },
+        {"metric": result.check.metric},
+    )
 
 
 @functools.cache

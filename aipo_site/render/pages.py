@@ -46,6 +46,9 @@ class Paths:
     def model_data(self, model_id: str) -> str:
         return f"{self.models}/{model_id}/kpis.csv"
 
+    def segment_data(self, model_id: str) -> str:
+        return f"{self.models}/{model_id}/segments.csv"
+
     def badge_svg(self, model_id: str) -> str:
         return f"{self.badges}/{model_id}.svg"
 
@@ -140,8 +143,8 @@ def _retraining_text(m: ModelResult) -> str:
 
 def render_model_page(
     m: ModelResult, paths: Paths, extras: list[Markup] | None = None
-) -> tuple[str, str]:
-    """The model page (Markdown) and its KPI data (CSV)."""
+) -> tuple[str, dict[str, str]]:
+    """The model page (Markdown) and the data files its charts load (site path -> CSV)."""
     page = paths.model_page(m.id)
     data_url = paths.relative(page, paths.model_data(m.id))
     kpi_charts = []
@@ -155,6 +158,10 @@ def render_model_page(
         if k.baseline is not None:
             caption += "; grey dashed line is the original baseline"
         kpi_charts.append({"metric": k.metric, "title": k.name, "caption": caption, "spec": spec})
+    segment_url = paths.relative(page, paths.segment_data(m.id))
+    segment_views = [
+        {"r": r, "spec": charts.segment_chart_spec(r, segment_url)} for r in m.segments
+    ]
     source = paths.docs_prefix and m.path.startswith(paths.docs_prefix)
     source_url = paths.relative(page, m.path[len(paths.docs_prefix) :]) if source else ""
     svg = badges.model_badge_svg(m)
@@ -177,6 +184,7 @@ def render_model_page(
             badge_width=_svg_width(svg),
             source_url=source_url or "#",
             extra_sections=extras or [],
+            segments=segment_views,
             auth_missing={
                 int(f.field.split("[", 1)[1].split("]", 1)[0])
                 for f in m.findings
@@ -184,7 +192,10 @@ def render_model_page(
             },
         )
     )
-    return text, charts.series_csv(m.kpis)
+    data = {paths.model_data(m.id): charts.series_csv(m.kpis)}
+    if any(v["spec"] for v in segment_views):
+        data[paths.segment_data(m.id)] = charts.segments_csv(m.segments)
+    return text, data
 
 
 def _svg_width(svg: str) -> int:

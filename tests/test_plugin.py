@@ -197,3 +197,46 @@ def test_untrusted_text_is_escaped_in_the_html(mini_repo):
         assert "<script>alert(1)" not in html
         assert "<img src=x" not in html and '<img src="x"' not in html
         assert 'href="javascript:' not in html
+
+
+def test_serve_watches_inputs_outside_the_docs_folder(mini_repo):
+    from mkdocs.config import load_config
+
+    root = mini_repo()
+    config = load_config(str(root / "mkdocs.yml"))
+    plugin = config.plugins["aipo"]
+    plugin.on_startup(command="serve", dirty=False)
+    config = plugin.on_config(config)
+
+    class Server:
+        watched: list[str] = []
+
+        def watch(self, path: str, *args: object, **kwargs: object) -> None:
+            self.watched.append(path)
+
+    server = Server()
+    plugin.on_serve(server, config=config, builder=None)
+    # metrics/ lives outside docs_dir (content/), which MkDocs already watches
+    assert server.watched == [str(root / "metrics")]
+
+
+def test_serve_rebuild_reuses_the_evaluation_until_an_input_changes(mini_repo):
+    import os
+
+    from mkdocs.config import load_config
+
+    root = mini_repo()
+    config = load_config(str(root / "mkdocs.yml"))
+    plugin = config.plugins["aipo"]
+    plugin.on_startup(command="serve", dirty=False)
+    config = plugin.on_config(config)
+    plugin.on_pre_build(config=config)
+    first = plugin.portal
+    plugin.on_pre_build(config=config)
+    assert plugin.portal is first  # nothing changed: cached
+    csv = root / "metrics" / "m1" / "kpis.csv"
+    csv.write_text(csv.read_text().replace("0.9\n", "0.5\n"))
+    os.utime(csv, ns=(csv.stat().st_atime_ns, csv.stat().st_mtime_ns + 10**9))
+    plugin.on_pre_build(config=config)
+    assert plugin.portal is not first
+    assert plugin.portal.portfolio.models[0].status.label == "BREACH"

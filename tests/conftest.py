@@ -317,3 +317,120 @@ def open_portal(chromium_browser: Any) -> Iterator[OpenPortal]:
 def portal(open_portal: OpenPortal, demo_server: SiteServer) -> PortalPage:
     """A page on the demo portal."""
     return open_portal(demo_server)
+
+
+# --- Git repositories (tests/test_git.py, tests/test_diff.py, tests/test_versioning.py) -------
+# Real repositories in temp folders, driven through the git CLI with a hermetic configuration:
+# no user or system config, a fixed identity, branch `main`, and commit dates chosen by the test
+# (so shas and dates are reproducible).
+
+GIT_IDENTITY = {
+    "user.name": "Ada Tester",
+    "user.email": "ada@example.com",
+    "init.defaultBranch": "main",
+    "commit.gpgsign": "false",
+    "tag.gpgsign": "false",
+    "protocol.file.allow": "always",
+}
+FIRST_COMMIT_DATE = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+
+
+def git_config_env(settings: dict[str, str]) -> dict[str, str]:
+    """Git settings as GIT_CONFIG_COUNT / GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n variables."""
+    env = {"GIT_CONFIG_COUNT": str(len(settings))}
+    for i, (key, value) in enumerate(settings.items()):
+        env[f"GIT_CONFIG_KEY_{i}"] = key
+        env[f"GIT_CONFIG_VALUE_{i}"] = value
+    return env
+
+
+@pytest.fixture
+def git_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A hermetic git environment for the test (and for aipo's own git calls in it)."""
+    home = tmp_path_factory.mktemp("home")
+    for name in (
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "AIPO_AS_OF",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    for key, value in git_config_env(GIT_IDENTITY).items():
+        monkeypatch.setenv(key, value)
+    return dict(os.environ)
+
+
+class GitRepo:
+    """A git work tree in a temp folder, for tests."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._commits = 0
+
+    @classmethod
+    def init(cls, path: Path) -> GitRepo:
+        path.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+        return cls(path)
+
+    def git(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=self.path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
+        return proc.stdout
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    def read(self, rel: str) -> str:
+        return (self.path / rel).read_text()
+
+    def replace(self, rel: str, old: str, new: str) -> None:
+        """Replace the one occurrence of ``old`` in a file (fails loudly when it is not there)."""
+        text = self.read(rel)
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {rel}"
+        self.write(rel, text.replace(old, new))
+
+    def commit(
+        self,
+        message: str,
+        *,
+        date: dt.datetime | None = None,
+        author: str = "Ada Tester",
+        email: str = "ada@example.com",
+    ) -> str:
+        """Stage everything and commit; dates default to one hour after the previous commit."""
+        when = date or FIRST_COMMIT_DATE + dt.timedelta(hours=self._commits)
+        self._commits += 1
+        stamp = when.isoformat()
+        env = {
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_DATE": stamp,
+            "GIT_AUTHOR_NAME": author,
+            "GIT_AUTHOR_EMAIL": email,
+        }
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message, env=env)
+        return self.git("rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def demo_git_repo(demo_copy: Path, git_env: dict) -> GitRepo:
+    """The demo copy (mkdocs.yml, content/, metrics/) committed once on `main`."""
+    repo = GitRepo.init(demo_copy)
+    repo.commit("Demo governance repository")
+    return repo

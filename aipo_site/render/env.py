@@ -24,7 +24,8 @@ from ..fmt import fmt_date, fmt_pct, fmt_value
 
 __all__ = ["environment", "md_text", "safe_markdown", "safe_url", "script_json"]
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:])")
+# Python-Markdown's backslash escapes; other characters (':', '~') would show their backslash.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>])")
 _ALLOWED_TAGS = {
     "a", "p", "br", "strong", "em", "b", "i", "code", "pre", "ul", "ol", "li",
     "blockquote", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "hr",

@@ -9,6 +9,7 @@ URL, and the charts filter it by metric.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from typing import Any
@@ -119,10 +120,12 @@ def segment_chart_spec(result: SegmentResult, data_url: str) -> dict[str, Any] |
 @functools.cache
 def _kpi_template() -> str:
     """The KPI chart, with placeholders, as JSON text (built once per process)."""
+    # Every KPI chart of a model shares one time axis ending at the evaluation date, so a stale
+    # series visibly stops short instead of being stretched to the same width.
     x = alt.X(
         "date:T",
         title=None,
-        scale=alt.Scale(type="utc"),
+        scale=alt.Scale(type="utc", domain=[f"{_PLACEHOLDER}xlo", f"{_PLACEHOLDER}xhi"]),
         axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6),
     )
     y_scale = alt.Scale(domain=[f"{_PLACEHOLDER}ylo", f"{_PLACEHOLDER}yhi"], zero=False, nice=False)
@@ -145,7 +148,7 @@ def _kpi_template() -> str:
         )
     )
     daily = series.mark_line(strokeWidth=1, opacity=0.35, color=LINE_COLOR, clip=True).encode(
-        y=alt.Y("value:Q", scale=y_scale, title=None),
+        y=alt.Y("value:Q", scale=y_scale, title=f"{_PLACEHOLDER}ytitle"),
         tooltip=[
             alt.Tooltip("date:T", title="date", format="%Y-%m-%d", formatType="utc"),
             alt.Tooltip("value:Q", title="daily", format=".4~g"),
@@ -194,7 +197,18 @@ def _fill(node: Any, data: dict[str, Any], values: dict[str, Any]) -> Any:
     return node
 
 
-def kpi_chart_spec(kpi: KpiResult, data_url: str) -> dict[str, Any] | None:
+def time_domain(kpis: list[KpiResult], as_of: dt.date) -> tuple[float, float]:
+    """The shared x-axis of a model's KPI charts: first data day to the evaluation date (ms)."""
+    firsts = [k.series.dates[0] for k in kpis if k.series is not None and len(k.series.dates)]
+    start = min(firsts) if firsts else np.datetime64(as_of, "D")
+    end = np.datetime64(as_of, "D")
+    to_ms = lambda d: float(d.astype("datetime64[ms]").astype(np.int64))  # noqa: E731
+    return to_ms(start), to_ms(end)
+
+
+def kpi_chart_spec(
+    kpi: KpiResult, data_url: str, x_domain: tuple[float, float] | None = None
+) -> dict[str, Any] | None:
     """The time-series chart of one KPI: daily values, the window aggregate, warn/breach bands and
     the original baseline. None when the KPI has no data."""
     if kpi.series is None or not len(kpi.series.values):
@@ -236,8 +250,18 @@ def kpi_chart_spec(kpi: KpiResult, data_url: str) -> dict[str, Any] | None:
             "bands": {"values": marks},
             "rules": {"values": rules},
         },
-        {"ylo": _round(lo), "yhi": _round(hi), "metric": kpi.metric},
+        {
+            "ylo": _round(lo),
+            "yhi": _round(hi),
+            "metric": kpi.metric,
+            "ytitle": kpi.unit or None,
+            "xlo": x_domain[0] if x_domain else None,
+            "xhi": x_domain[1] if x_domain else None,
+        },
     )
+    if x_domain is None:
+        for layer in spec["layer"]:
+            layer.get("encoding", {}).get("x", {}).get("scale", {}).pop("domain", None)
     return spec
 
 

@@ -148,8 +148,9 @@ def render_model_page(
     page = paths.model_page(m.id)
     data_url = paths.relative(page, paths.model_data(m.id))
     kpi_charts = []
+    x_domain = charts.time_domain(m.kpis, m.as_of)
     for k in m.kpis:
-        spec = charts.kpi_chart_spec(k, data_url)
+        spec = charts.kpi_chart_spec(k, data_url, x_domain)
         if spec is None:
             continue
         caption = f"daily values (thin) and {k.aggregation.value} of {k.window_days} days (bold)"

@@ -82,7 +82,7 @@ def test_model_page_sections_and_nav(demo_site):
         )
     assert "Is this model performing as intended?" in html
     assert html.count('class="aipo-chart"') >= 3
-    assert 'class="aipo-active"' in html
+    assert 'class="aipo-active aipo-level-breach"' in html
     # the nav groups model pages by business unit under "Models"
     assert re.search(r">\s*Models\s*<", html) and re.search(r">\s*Operations\s*<", html)
 

@@ -39,7 +39,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 schema: $(STAMP)
-	$(BIN)/aipo schema --output schema/charter.schema.json
+	$(BIN)/aipo schema --output schema
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_speed.py --models 100 1000

@@ -28,7 +28,7 @@ def test_healthy_charter_has_no_findings(mini_repo):
     found, model = findings(mini_repo)
     assert found == {}
     assert model.status is Level.OK
-    assert model.answer.startswith("Yes — all 1 KPI")
+    assert model.answer.startswith("Yes — the KPI is within thresholds")
 
 
 def test_no_incident_owner(mini_repo):

@@ -209,7 +209,8 @@ def test_serve_watches_inputs_outside_the_docs_folder(mini_repo):
     config = plugin.on_config(config)
 
     class Server:
-        watched: list[str] = []
+        def __init__(self) -> None:
+            self.watched: list[str] = []
 
         def watch(self, path: str, *args: object, **kwargs: object) -> None:
             self.watched.append(path)

@@ -124,19 +124,27 @@ def _authorisation(c: Charter, policy: Policy, out: _Findings) -> None:
     for i, source in enumerate(c.data_sources):
         if source.authorisation is not None:
             continue
+        categories: list[str] = []
+        regions: list[str] = []
+        regulations: list[str] = []
         for rule in policy.authorisation:
             cats, regs = rule.matches(source.categories, source.regions)
-            if cats:
-                why = f" ({rule.regulation})" if rule.regulation else ""
-                out.add(
-                    "authorisation-missing",
-                    Level.BREACH,
-                    f"data source '{source.name}' holds {', '.join(cats)} data in "
-                    f"{', '.join(regs)} without an authorisation record{why}",
-                    "data_sources",
-                    ("data_sources", i),
-                )
-                break
+            if not cats:
+                continue
+            categories += [x for x in cats if x not in categories]
+            regions += [x for x in regs if x not in regions]
+            if rule.regulation and rule.regulation not in regulations:
+                regulations.append(rule.regulation)
+        if categories:
+            why = f" ({'; '.join(regulations)})" if regulations else ""
+            out.add(
+                "authorisation-missing",
+                Level.BREACH,
+                f"data source '{source.name}' holds {', '.join(categories)} data in "
+                f"{', '.join(regions)} without an authorisation record{why}",
+                "data_sources",
+                ("data_sources", i),
+            )
 
 
 def _retraining_policy(c: Charter, policy: Policy, out: _Findings, gaps: bool) -> None:

@@ -93,10 +93,12 @@ def answer(
     date = fmt_date(as_of)
     if status is Level.OK:
         n = len(kpis)
-        return (
-            f"Yes — all {n} KPI{'s' if n != 1 else ''} are within thresholds and baseline "
-            f"tolerance with fresh data, and there are no open compliance findings (as of {date})."
-        )
+        if n == 0:
+            kpi_text = "no KPI is out of bounds"
+        else:
+            which = "the KPI is" if n == 1 else f"all {n} KPIs are"
+            kpi_text = f"{which} within thresholds and baseline tolerance with fresh data"
+        return f"Yes — {kpi_text}, and there are no open compliance findings (as of {date})."
     head = "No" if status is Level.BREACH else "At risk"
     shown = [text for _, text in problems[:3]]
     more = len(problems) - len(shown)

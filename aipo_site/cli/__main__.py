@@ -1,0 +1,7 @@
+"""`python -m aipo_site.cli`."""
+
+import sys
+
+from .main import main
+
+sys.exit(main())

@@ -1,0 +1,507 @@
+"""Output formats of `aipo check`: text, json, junit, github and markdown.
+
+Every renderer takes a :class:`~aipo_site.cli.check.CheckRun` and returns a string; invalid input
+(``run.errors``) is reported in each format where the format has a place for it.
+
+JSON report (``--format json``), version 1. Keys are sorted; models are sorted by id::
+
+    {
+      "format": "aipo-check",
+      "version": 1,
+      "as_of": "YYYY-MM-DD",                 # evaluation date
+      "fail_on": "error" | "breach" | "warn",
+      "outcome": "pass" | "fail" | "invalid",
+      "exit_code": 0 | 1 | 2,
+      "summary": {"models": n, "status": {"OK": n, "WARN": n, "BREACH": n},
+                  "findings": {"OK": n, "WARN": n, "BREACH": n}, "failing": ["model-id", ...]},
+      "errors": [{"file", "line", "column", "field", "message"}],   # invalid input; empty if valid
+      "warnings": ["..."],                   # repository warnings (e.g. metrics without a charter)
+      "policy_file": "content/policy.yaml" | null,
+      "models": [{
+        "id", "name", "file", "business_unit", "stage", "owner": {"name", "email"},
+        "incident_owner": {"name", "email"} | null,
+        "status": "OK" | "WARN" | "BREACH",  # as the portal shows it
+        "since": "YYYY-MM-DD" | null,        # since when the status holds, when known
+        "gate_level": "OK" | "WARN" | "BREACH",  # status or lint, whichever is worse
+        "escalation": {"index", "name", "who", "response_time", "reason"},
+        "answer": "...",                     # "Is this model performing as intended?"
+        "retraining_due": "YYYY-MM-DD" | null,
+        "kpis": [{"metric", "name", "unit", "direction", "status", "level", "value", "newest",
+                  "since", "message", "window_days", "aggregation", "freshness_days",
+                  "thresholds": {"warn", "breach"} | null, "threshold_source", "baseline",
+                  "max_drop": {"warn", "breach"} | null, "drop", "drop_status", "file", "line"}],
+        "segments": [{"metric", "name", "unit", "gap_kind", "tiers", "status", "level", "gap",
+                      "worst": {"segment", "value", "rows"} | null, "best": ..., "values": [...],
+                      "newest", "message", "file", "line"}],       # segment-gap (bias) checks
+        "drift": {"level", "share", "share_status", "share_tiers", "reference", "current",
+                  "summary", "features": [{"name", "kind", "method", "value", "p_value", "tiers",
+                  "status", "level", "reading", "importance", "n_reference", "n_current"}],
+                  "file", "line"} | null,                          # data drift, when configured
+        "findings": [{"code", "level", "message", "section", "field", "file", "line",
+                      "source": "compliance" | "lint"}]
+      }]
+    }
+
+A new optional key does not change the version; a removed or renamed key does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+from ..fmt import fmt_date
+from ..model.results import Finding, Level, Status
+from .check import CheckRun, ModelCheck, error_record, model_record
+
+__all__ = ["FORMATS", "JSON_VERSION", "render"]
+
+JSON_VERSION = 1
+
+# Compliance check families: one JUnit test case each, passing when the family has no finding.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "incident owner": ("incident-owner-missing",),
+    "KPIs and thresholds": ("kpis-missing", "thresholds-missing", "threshold-loosened"),
+    "data contracts": ("data-contract-missing",),
+    "data authorisation": ("authorisation-missing",),
+    "retraining": (
+        "retraining-missing",
+        "retraining-unknown",
+        "retraining-overdue",
+        "retraining-cadence-too-long",
+    ),
+    "required sections": ("section-missing",),
+    "operating rhythm": (
+        "ritual-missing",
+        "ritual-cadence-too-long",
+        "ritual-never-held",
+        "ritual-overdue",
+    ),
+    "lifecycle": ("sunset-review-overdue",),
+    "authoring (TODO markers)": ("todo-marker",),
+}
+_FAMILY_OF = {code: family for family, codes in FAMILIES.items() for code in codes}
+
+
+def family(finding: Finding) -> str:
+    """The check family of a finding (codes added later fall back to their section)."""
+    return _FAMILY_OF.get(finding.code, finding.section.replace("_", " "))
+
+
+def _where(path: str, line: int | None) -> str:
+    return f"{path}:{line}" if line else path
+
+
+def _since(value: object) -> str:
+    return fmt_date(value) if value else "—"  # type: ignore[arg-type]
+
+
+# --- text -----------------------------------------------------------------------------------------
+
+
+def render_text(run: CheckRun) -> str:
+    """A readable summary per model, then totals."""
+    if run.errors:
+        count = len(run.errors)
+        lines = [
+            f"aipo check: {count} problem{'s' if count != 1 else ''} in the governance inputs:"
+        ]
+        lines += [f"  {e.render()}" for e in run.errors]
+        return "\n".join(lines) + "\n"
+    n = len(run.models)
+    lines = [
+        f"aipo check — {n} model{'s' if n != 1 else ''} evaluated as of {run.as_of.isoformat()} "
+        f"(fail on: {run.fail_on})",
+        "",
+    ]
+    for m in run.models:
+        r = m.result
+        since = f" since {r.since.isoformat()}" if r.since else ""
+        mark = " ✗" if run.fails(m.gate_level) else ""
+        lines.append(f"{r.status.label:<7} {r.id} — {r.charter.name}{since}{mark}")
+        lines.append(f"        {r.answer}")
+        if r.escalation.level is not None:
+            lines.append(
+                f"        escalation: {r.escalation.level.name} → {r.escalation.level.who} "
+                f"({r.escalation.reason})"
+            )
+        elif r.status > Level.OK:
+            lines.append(f"        escalation: {r.escalation.reason}")
+        not_ok = [item for item in m.items() if item.status != Status.OK.value]
+        if not_ok:
+            lines.append("        checks not OK:")
+            for item in not_ok:
+                lines.append(
+                    f"          {item.status:<13} {item.title} ({_where(r.path, item.line)}): "
+                    f"{item.message}"
+                )
+        if m.findings:
+            lines.append("        findings:")
+            for f in m.findings:
+                lines.append(
+                    f"          {f.level.label:<7} {f.code} ({_where(r.path, f.line)}): {f.message}"
+                )
+        lines.append("")
+    for w in run.warnings:
+        lines.append(f"warning: {w}")
+    if run.warnings:
+        lines.append("")
+    counts, findings = run.counts(), run.finding_counts()
+    lines.append(
+        f"Totals: {n} model{'s' if n != 1 else ''} — "
+        + ", ".join(f"{counts[level]} {level.label}" for level in reversed(Level))
+        + f"; findings: {findings[Level.BREACH]} BREACH, {findings[Level.WARN]} WARN"
+    )
+    failing = run.failing()
+    if run.threshold is None:
+        verdict = "PASS (--fail-on error: only invalid input fails)"
+    elif failing:
+        verdict = (
+            f"FAIL — {len(failing)} model{'s' if len(failing) != 1 else ''} at or above "
+            f"{run.threshold.label}: {', '.join(m.id for m in failing)}"
+        )
+    else:
+        verdict = f"PASS — nothing at or above {run.threshold.label}"
+    lines.append(f"Result: {verdict}")
+    return "\n".join(lines) + "\n"
+
+
+# --- json -----------------------------------------------------------------------------------------
+
+
+def render_json(run: CheckRun) -> str:
+    """The JSON report documented in this module's docstring."""
+    counts, findings = run.counts(), run.finding_counts()
+    doc = {
+        "format": "aipo-check",
+        "version": JSON_VERSION,
+        "as_of": run.as_of.isoformat(),
+        "fail_on": run.fail_on,
+        "outcome": run.outcome,
+        "exit_code": run.exit_code,
+        "summary": {
+            "models": len(run.models),
+            "status": {level.label: counts[level] for level in Level},
+            "findings": {level.label: findings[level] for level in Level},
+            "failing": [m.id for m in run.failing()],
+        },
+        "errors": [error_record(e) for e in run.errors],
+        "warnings": list(run.warnings),
+        "policy_file": run.policy_file,
+        "models": [model_record(m) for m in run.models],
+    }
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# --- junit ----------------------------------------------------------------------------------------
+
+# Characters XML 1.0 cannot carry at all, even escaped.
+_XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _x(text: object) -> str:
+    return _XML_INVALID.sub("\ufffd", str(text))
+
+
+def render_junit(run: CheckRun) -> str:
+    """JUnit XML: one testsuite per model, one testcase per KPI, segment gap, drift and
+    compliance family.
+
+    Findings at or above --fail-on are ``<failure>``s; the others go to ``<system-out>``. Invalid
+    input is one ``inputs`` suite with an ``<error>`` per problem.
+    """
+    root = ET.Element("testsuites", name="aipo check")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    if run.errors:
+        suite = ET.SubElement(root, "testsuite", name="inputs")
+        for e in run.errors:
+            case = ET.SubElement(
+                suite, "testcase", classname="inputs", name=_x(e.location()), file=_x(e.path)
+            )
+            if e.line:
+                case.set("line", str(e.line))
+            err = ET.SubElement(case, "error", type="InvalidInput", message=_x(e.message))
+            err.text = _x(e.render())
+        _count(suite, len(run.errors), 0, len(run.errors), 0, totals)
+    for m in run.models:
+        _model_suite(root, run, m, totals)
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _count(
+    suite: ET.Element, tests: int, failures: int, errors: int, skipped: int, totals: dict
+) -> None:
+    for key, value in (
+        ("tests", tests),
+        ("failures", failures),
+        ("errors", errors),
+        ("skipped", skipped),
+    ):
+        suite.set(key, str(value))
+        totals[key] += value
+
+
+def _model_suite(root: ET.Element, run: CheckRun, m: ModelCheck, totals: dict) -> None:
+    r = m.result
+    suite = ET.SubElement(root, "testsuite", name=_x(r.id), file=_x(r.path))
+    props = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("name", r.charter.name),
+        ("status", r.status.label),
+        ("since", _since(r.since)),
+        ("as_of", run.as_of.isoformat()),
+        ("answer", r.answer),
+    ):
+        ET.SubElement(props, "property", name=name, value=_x(value))
+    tests = failures = skipped = 0
+    for item in m.items():
+        tests += 1
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=_x(f"{r.id}.{item.kind}"),
+            name=_x(item.key),
+            file=_x(r.path),
+        )
+        if item.line:
+            case.set("line", str(item.line))
+        text = f"{item.status}: {item.message}"
+        if run.fails(item.level):
+            failures += 1
+            fail = ET.SubElement(case, "failure", type=item.level.label, message=_x(text))
+            fail.text = _x(text)
+        elif item.status == Status.UNSET.value:
+            skipped += 1
+            ET.SubElement(case, "skipped", message=_x(text))
+        else:
+            ET.SubElement(case, "system-out").text = _x(text)
+    groups: dict[str, list[Finding]] = {name: [] for name in FAMILIES}
+    for f in m.findings:
+        groups.setdefault(family(f), []).append(f)
+    for name, items in groups.items():
+        tests += 1
+        case = ET.SubElement(
+            suite, "testcase", classname=_x(f"{r.id}.compliance"), name=_x(name), file=_x(r.path)
+        )
+        failing = [f for f in items if run.fails(f.level)]
+        others = [f for f in items if not run.fails(f.level)]
+        if failing:
+            failures += 1
+            first = failing[0]
+            if first.line:
+                case.set("line", str(first.line))
+            message = first.message if len(failing) == 1 else f"{len(failing)} findings"
+            fail = ET.SubElement(case, "failure", type=first.level.label, message=_x(message))
+            fail.text = _x("\n".join(_finding_line(r.path, f) for f in failing))
+        if others:
+            ET.SubElement(case, "system-out").text = _x(
+                "\n".join(_finding_line(r.path, f) for f in others)
+            )
+    _count(suite, tests, failures, 0, skipped, totals)
+
+
+def _finding_line(path: str, f: Finding) -> str:
+    return f"{f.level.label} {f.code} ({_where(path, f.line)}): {f.message}"
+
+
+# --- github ---------------------------------------------------------------------------------------
+
+
+def _gh_data(text: str) -> str:
+    """Escape a workflow command's message (actions/toolkit escapeData)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(text: str) -> str:
+    """Escape a workflow command's property value (actions/toolkit escapeProperty)."""
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _gh_command(kind: str, message: str, **props: object) -> str:
+    given = [f"{key}={_gh_prop(str(value))}" for key, value in props.items() if value is not None]
+    head = f"::{kind}" + (" " + ",".join(given) if given else "")
+    return f"{head}::{_gh_data(message)}"
+
+
+def _workspace_prefix(root: Path | None) -> str:
+    """Path of the repository root inside $GITHUB_WORKSPACE, so annotations land on the right file."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if root is None or not workspace:
+        return ""
+    try:
+        rel = root.resolve().relative_to(Path(workspace).resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if rel in ("", ".") else rel + "/"
+
+
+def render_github(run: CheckRun, root: Path | None = None) -> str:
+    """GitHub Actions workflow commands: ``::error`` for BREACH, ``::warning`` for WARN.
+
+    One command per finding and per check (KPI, segment gap, drift) at WARN or BREACH, placed on
+    the charter line; one
+    ``::error`` per invalid-input problem; then a plain summary line.
+    """
+    prefix = _workspace_prefix(root)
+    lines = []
+    for e in run.errors:
+        title = f"aipo: invalid input{f' ({e.field})' if e.field else ''}"
+        lines.append(
+            _gh_command(
+                "error",
+                e.message,
+                file=prefix + e.path,
+                line=e.line,
+                col=e.column,
+                title=title,
+            )
+        )
+    for w in run.warnings:
+        lines.append(_gh_command("warning", w, title="aipo"))
+    for m in run.models:
+        r = m.result
+        file = prefix + r.path
+        for item in m.items():
+            if item.level is Level.OK:
+                continue
+            kind = "error" if item.level is Level.BREACH else "warning"
+            lines.append(
+                _gh_command(
+                    kind,
+                    f"{r.charter.name}: {item.name} — {item.message}",
+                    file=file,
+                    line=item.line,
+                    title=f"{r.id}: {item.title} {item.status}",
+                )
+            )
+        for f in m.findings:
+            if f.level is Level.OK:
+                continue
+            kind = "error" if f.level is Level.BREACH else "warning"
+            lines.append(
+                _gh_command(
+                    kind,
+                    f"{r.charter.name}: {f.message}",
+                    file=file,
+                    line=f.line,
+                    title=f"{r.id}: {f.code} ({f.level.label})",
+                )
+            )
+    lines.append(_summary_line(run))
+    return "\n".join(lines) + "\n"
+
+
+def _summary_line(run: CheckRun) -> str:
+    if run.errors:
+        n = len(run.errors)
+        return f"aipo check: invalid input — {n} problem{'s' if n != 1 else ''}; exit 2"
+    counts = run.counts()
+    status = ", ".join(f"{counts[level]} {level.label}" for level in reversed(Level))
+    return (
+        f"aipo check: {len(run.models)} models as of {run.as_of.isoformat()} — {status}; "
+        f"fail on {run.fail_on}: {run.outcome}; exit {run.exit_code}"
+    )
+
+
+# --- markdown -------------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|~])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def md(text: object) -> str:
+    """Untrusted text as one inert Markdown table cell: no markup, links, HTML or line breaks."""
+    value = _CONTROL.sub(" ", str(text)).replace("&", "&amp;")
+    value = " ".join(value.split())
+    return _MD_SPECIAL.sub(r"\\\1", value)
+
+
+def md_code(text: object, table: bool = False) -> str:
+    """Untrusted text for inside a Markdown code span (backticks cannot close it early)."""
+    value = " ".join(_CONTROL.sub(" ", str(text)).replace("`", "'").split())
+    return value.replace("|", "\\|") if table else value
+
+
+_ICON = {Level.OK: "🟢 OK", Level.WARN: "🟠 WARN", Level.BREACH: "🔴 BREACH"}
+
+
+def render_markdown(run: CheckRun) -> str:
+    """A Markdown summary for ``$GITHUB_STEP_SUMMARY`` (a table, then the problems per model)."""
+    out = [f"## aipo check — {run.outcome.upper()}", ""]
+    if run.errors:
+        n = len(run.errors)
+        out += [f"**Invalid input: {n} problem{'s' if n != 1 else ''}.** Exit code 2.", ""]
+        out += ["| File | Line | Field | Problem |", "|---|---|---|---|"]
+        for e in run.errors:
+            out.append(
+                f"| `{md_code(e.path, True)}` | {e.line or ''} | {md(e.field or '')} | {md(e.message)} |"
+            )
+        return "\n".join(out) + "\n"
+    counts = run.counts()
+    out.append(
+        f"{len(run.models)} models evaluated as of **{run.as_of.isoformat()}**: "
+        + ", ".join(f"{counts[level]} {level.label}" for level in reversed(Level))
+        + f". Fail on: `{run.fail_on}` → exit {run.exit_code}."
+    )
+    out += [
+        "",
+        "| Model | Status | Since | Escalation | Checks not OK | Findings |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in run.models:
+        r = m.result
+        checks = ", ".join(
+            f"{item.title} ({item.status})" for item in m.items() if item.status != Status.OK.value
+        )
+        f_counts = {lvl: sum(1 for f in m.findings if f.level is lvl) for lvl in Level}
+        findings = ", ".join(
+            f"{f_counts[lvl]} {lvl.label}" for lvl in (Level.BREACH, Level.WARN) if f_counts[lvl]
+        )
+        escalation = r.escalation.level.name if r.escalation.level else "—"
+        out.append(
+            f"| **{md(r.charter.name)}** `{md_code(r.id, True)}` | {_ICON[r.status]} | {_since(r.since)} "
+            f"| {md(escalation)} | {md(checks) or '—'} | {findings or '—'} |"
+        )
+    for m in run.models:
+        items = [item for item in m.items() if item.level > Level.OK]
+        if not items and not m.findings:
+            continue
+        r = m.result
+        out += ["", f"### {md(r.charter.name)} (`{md_code(r.id)}`)", "", f"> {md(r.answer)}", ""]
+        for item in items:
+            out.append(
+                f"- **{item.status}** {md(item.title)} — {md(item.message)} "
+                f"(`{md_code(_where(r.path, item.line))}`)"
+            )
+        for f in m.findings:
+            out.append(
+                f"- **{f.level.label}** `{md_code(f.code)}` — {md(f.message)} "
+                f"(`{md_code(_where(r.path, f.line))}`)"
+            )
+    if run.warnings:
+        out += ["", "**Warnings**", ""]
+        out += [f"- {md(w)}" for w in run.warnings]
+    return "\n".join(out) + "\n"
+
+
+FORMATS: dict[str, Callable[..., str]] = {
+    "text": render_text,
+    "json": render_json,
+    "junit": render_junit,
+    "github": render_github,
+    "markdown": render_markdown,
+}
+
+
+def render(run: CheckRun, fmt: str, root: Path | None = None) -> str:
+    """The report in ``fmt`` (one of FORMATS)."""
+    if fmt == "github":
+        return render_github(run, root)
+    return FORMATS[fmt](run)

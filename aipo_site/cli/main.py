@@ -1,0 +1,409 @@
+"""The `aipo` command line: argument parsing and the one place errors become exit codes.
+
+Every :class:`~aipo_site.errors.AipoError` is printed as ``error: ...`` on stderr and exits 2, unless
+``--debug`` asks for the traceback. The commands' work lives in check.py, export.py and scaffold.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from importlib import metadata
+from pathlib import Path
+
+from ..errors import AipoError, ConfigError, InputErrors
+from ..pipeline import AS_OF_ENV, resolve_as_of
+from .check import EXIT_INVALID, FAIL_ON, run_check
+from .formats import FORMATS, render
+from .settings import Settings, read_settings, suggest_option
+
+__all__ = ["build_parser", "main"]
+
+EXIT_CODES = """\
+exit codes:
+  0  nothing at or above the --fail-on level
+  1  a model status, check (KPI, segment gap, drift) or finding at or above the --fail-on level
+     (--fail-on error: never; breach, the default: anything at BREACH;
+      warn: anything at WARN or BREACH, including TODO markers left in charters)
+  2  invalid input (a charter, the policy, a metric CSV or mkdocs.yml) or invalid usage
+"""
+
+AS_OF_HELP = (
+    "evaluation date YYYY-MM-DD or 'today' (default: the plugin's as_of in mkdocs.yml, "
+    f"else ${AS_OF_ENV}, else today)"
+)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("aipo")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's layout (the exit-code table)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every `aipo` command."""
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show a traceback instead of a one-line error",
+    )
+
+    loading = argparse.ArgumentParser(add_help=False)
+    group = loading.add_argument_group("where the governance repository is")
+    group.add_argument(
+        "--config",
+        "-f",
+        metavar="FILE",
+        help="mkdocs.yml to read the aipo plugin's settings from (default: ./mkdocs.yml, or "
+        "<root>/mkdocs.yml; without one the plugin's defaults apply)",
+    )
+    group.add_argument(
+        "--root",
+        metavar="DIR",
+        help="repository root the charters, policy and metrics are read from "
+        "(default: the folder of mkdocs.yml)",
+    )
+    group.add_argument("--charters", metavar="DIR", help="charters folder, relative to the root")
+    group.add_argument("--policy", metavar="FILE", help="policy file, relative to the root")
+    group.add_argument("--metrics", metavar="DIR", help="metrics folder, relative to the root")
+    group.add_argument("--as-of", metavar="DATE", help=AS_OF_HELP)
+
+    parser = argparse.ArgumentParser(
+        prog="aipo",
+        description="Governance-as-code for ML models: check, diff, export and scaffold a "
+        "governance repository (the portal itself is built by `mkdocs build`).",
+        epilog="exit codes: 0 success, 2 invalid input or usage; `aipo check` also exits 1 when "
+        "something is at or above its --fail-on level (see `aipo check --help`).",
+        parents=[debug],
+    )
+    parser.add_argument("--version", action="version", version=f"aipo {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser(
+        "check",
+        help="validate and evaluate every model; the CI gate",
+        description="Load, validate and evaluate every charter, the policy and the metric CSVs, "
+        "and report status, KPIs and findings per model.",
+        epilog=EXIT_CODES,
+        formatter_class=_Formatter,
+        parents=[debug, loading],
+    )
+    check.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="text",
+        help="text (default), json (for tools), junit (CI test views), github (workflow "
+        "annotations on the pull request), markdown ($GITHUB_STEP_SUMMARY)",
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=list(FAIL_ON),
+        default="breach",
+        help="lowest level that fails the check (default: breach)",
+    )
+    check.add_argument(
+        "--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
+    check.set_defaults(func=cmd_check)
+
+    diff = commands.add_parser(
+        "diff",
+        help="what a change does to governance, between two git revisions",
+        description="Load the governance state at BASE and at HEAD (default: the working tree), "
+        "evaluate both on the same date, and report what changed in governance terms.",
+        epilog="exit codes:\n"
+        "  0  no change needs review (nothing changed, or only added or tightened controls)\n"
+        "  1  at least one change needs review (e.g. a loosened threshold, a removed control)\n"
+        "  2  invalid input, an unknown revision, or invalid usage\n",
+        formatter_class=_Formatter,
+        parents=[debug, loading],
+    )
+    diff.add_argument("base", metavar="BASE", help="base git revision, e.g. origin/main")
+    diff.add_argument(
+        "head", metavar="HEAD", nargs="?", help="head git revision (default: the working tree)"
+    )
+    diff.add_argument(
+        "--format",
+        choices=["markdown", "json"],
+        default="markdown",
+        help="markdown (default; for a pull-request comment) or json",
+    )
+    diff.add_argument(
+        "--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
+    diff.set_defaults(func=cmd_diff)
+
+    export = commands.add_parser(
+        "export",
+        help="write audit evidence (JSON and CSV)",
+        description="Evaluate every model and write aipo-evidence.json (every charter as "
+        "evaluated, every KPI result and finding, stamped with the evaluation date and source "
+        "revision) and aipo-summary.csv (one row per model).",
+        formatter_class=_Formatter,
+        parents=[debug, loading],
+    )
+    export.add_argument(
+        "--out", metavar="DIR", default=".", help="output folder (default: current folder)"
+    )
+    export.set_defaults(func=cmd_export)
+
+    schema = commands.add_parser(
+        "schema",
+        help="write the charter and policy JSON Schemas",
+        description="Write charter.schema.json and policy.schema.json, for editors that "
+        "complete and check YAML (yaml-language-server).",
+        parents=[debug],
+    )
+    schema.add_argument(
+        "--output", "-o", metavar="DIR", default="schema", help="folder (default: ./schema)"
+    )
+    schema.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if the files in the folder are missing or out of date",
+    )
+    schema.set_defaults(func=cmd_schema)
+
+    init = commands.add_parser(
+        "init",
+        help="create a new governance repository",
+        description="Create a governance repository that builds at once: mkdocs.yml, a policy, "
+        "an example charter with metrics, JSON Schemas, README.md and .gitignore.",
+        parents=[debug],
+    )
+    init.add_argument("directory", metavar="DIR", help="folder to create (or an empty one)")
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="add the missing files to a non-empty folder (existing files are never overwritten)",
+    )
+    init.add_argument("--name", help="site name (default: from the folder name)")
+    init.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="evaluation date pinned in mkdocs.yml; the example metrics end on it (default: today)",
+    )
+    init.set_defaults(func=cmd_init)
+
+    new = commands.add_parser(
+        "new",
+        help="add a charter skeleton for a new model",
+        description="Write <charters>/<MODEL_ID>.yaml: a skeleton that passes validation, with "
+        "TODO markers that `aipo check` reports until they are filled in.",
+        parents=[debug],
+    )
+    new.add_argument("model_id", metavar="MODEL_ID", help="lower-case slug, e.g. churn-model")
+    new.add_argument("--name", help="display name (default: from the id)")
+    new.add_argument("--config", "-f", metavar="FILE", help="mkdocs.yml (default: ./mkdocs.yml)")
+    new.add_argument("--root", metavar="DIR", help="repository root (default: its folder)")
+    new.set_defaults(func=cmd_new)
+    return parser
+
+
+# --- shared helpers -------------------------------------------------------------------------------
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {
+        key: getattr(args, key, None) for key in ("charters", "policy", "metrics", "as_of")
+    }
+    settings = read_settings(args.config, args.root, overrides)
+    where = settings.config_file.name if settings.config_file else "mkdocs.yml"
+    for name in settings.unknown_options:
+        _warn(f"{where}: plugins.aipo: unknown option '{name}'{suggest_option(name)}; ignored")
+    if settings.config_file is not None and not settings.plugin_found:
+        _warn(f"{where} does not list the 'aipo' plugin; using its default paths")
+    return settings
+
+
+def _as_of(args: argparse.Namespace, settings: Settings) -> dt.date:
+    flag = getattr(args, "as_of", None)
+    try:
+        return resolve_as_of(flag if flag is not None else settings.as_of)
+    except ConfigError as e:
+        if flag is not None:
+            raise ConfigError(
+                f"--as-of: expected a date YYYY-MM-DD or 'today', found {flag!r}"
+            ) from None
+        if settings.as_of not in (None, "") and settings.config_file is not None:
+            raise ConfigError(f"{settings.config_file.name}: plugins.aipo.{e}") from None
+        raise
+
+
+@contextlib.contextmanager
+def _hint_without_config(settings: Settings) -> Iterator[None]:
+    """Without a mkdocs.yml, a missing folder most likely means the wrong working folder."""
+    try:
+        yield
+    except ConfigError as e:
+        if settings.config_file is not None:
+            raise
+        raise ConfigError(
+            f"{e} — no mkdocs.yml found in {settings.root}; run aipo in the governance "
+            "repository or pass --config / --root"
+        ) from None
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output in (None, "-"):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path = Path(output)  # type: ignore[arg-type]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as e:
+        raise ConfigError(f"--output: cannot write '{output}': {e.strerror or e}") from None
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """`aipo check`."""
+    settings = _settings(args)
+    as_of = _as_of(args, settings)
+    with _hint_without_config(settings):
+        run = run_check(settings, as_of, args.fail_on)
+    if run.errors and args.format == "text":
+        InputErrors.raise_if_any(run.errors)
+    _emit(render(run, args.format, settings.root), args.output)
+    if run.errors:
+        # The report carries the errors for tools; stderr carries them for people.
+        _print_error(InputErrors(run.errors) if len(run.errors) > 1 else run.errors[0])
+        return EXIT_INVALID
+    return run.exit_code
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """`aipo diff` (the comparison itself lives in aipo_site.diff)."""
+    from ..diff import run_diff
+
+    settings = _settings(args)
+    as_of = _as_of(args, settings)
+    text, code = run_diff(settings.root, settings.layout, args.base, args.head, as_of, args.format)
+    _emit(text, args.output)
+    return code
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """`aipo export`."""
+    from .export import export
+
+    settings = _settings(args)
+    as_of = _as_of(args, settings)
+    with _hint_without_config(settings):
+        written = export(settings, as_of, Path(args.out))
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """`aipo schema`."""
+    from .scaffold import check_schemas, write_schemas
+
+    folder = Path(args.output)
+    if args.check:
+        stale = check_schemas(folder)
+        for name in stale:
+            print(f"{folder / name} is missing or out of date; run `aipo schema --output {folder}`")
+        return 1 if stale else 0
+    for path in write_schemas(folder):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """`aipo init`."""
+    from .scaffold import init_repository
+
+    try:
+        as_of = resolve_as_of(args.as_of or "today", environ={})
+    except ConfigError:
+        raise ConfigError(
+            f"--as-of: expected a date YYYY-MM-DD or 'today', found {args.as_of!r}"
+        ) from None
+    folder = Path(args.directory)
+    result = init_repository(folder, as_of=as_of, site_name=args.name, force=args.force)
+    for rel in result.written:
+        print(f"created {folder / rel}")
+    for rel in result.kept:
+        print(f"kept existing {folder / rel}")
+    print(
+        f"\nNext: cd {folder} && aipo check && mkdocs serve\n"
+        f"The evaluation date is pinned to {as_of.isoformat()} in mkdocs.yml "
+        "(override with AIPO_AS_OF=today)."
+    )
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """`aipo new`."""
+    from .scaffold import new_charter
+
+    settings = _settings(args)
+    since = _as_of(args, settings)
+    path = new_charter(settings, args.model_id, name=args.name, since=since)
+    rel = f"{settings.layout.charters}/{path.name}"
+    print(f"created {rel}")
+    print(
+        f"Fill in the TODO markers (`aipo check --fail-on warn` lists them); KPI data goes in "
+        f"{settings.layout.metrics}/{args.model_id}/*.csv."
+    )
+    return 0
+
+
+# --- driver ---------------------------------------------------------------------------------------
+
+
+def _print_error(error: BaseException) -> None:
+    print(f"error: {error}", file=sys.stderr)
+
+
+def _robust_streams() -> None:
+    """Never fail on a character the terminal's encoding cannot show."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `aipo` with ``argv`` (default: sys.argv[1:]); return the exit code."""
+    _robust_streams()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version and usage errors (exit 2)
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_INVALID)
+    try:
+        return int(args.func(args))
+    except AipoError as e:
+        if getattr(args, "debug", False):  # --debug is SUPPRESSed unless given
+            raise
+        _print_error(e)
+        return EXIT_INVALID
+    except BrokenPipeError:  # `aipo check | head`: stop quietly, as the Python docs advise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,327 @@
+"""Scaffolding: `aipo init`, `aipo new` and `aipo schema`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from aipo_site.cli import main, scaffold
+from aipo_site.load.validate import validate_document
+from aipo_site.load.yamlfile import parse_yaml
+from aipo_site.model.charter import Charter
+from aipo_site.model.policy import Policy
+from aipo_site.render.reference import json_schema
+from tests.conftest import ROOT, run_mkdocs
+
+INIT_FILES = {
+    "mkdocs.yml",
+    "README.md",
+    "requirements.txt",
+    ".gitignore",
+    "content/index.md",
+    "content/policy.yaml",
+    "content/models/example-model.yaml",
+    "metrics/example-model/kpis.csv",
+    "schema/charter.schema.json",
+    "schema/policy.schema.json",
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_env_as_of(monkeypatch):
+    monkeypatch.delenv("AIPO_AS_OF", raising=False)
+
+
+def files_in(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def check_json(root: Path, capsys, *args: str) -> tuple[int, dict]:
+    code = main(["check", "--config", str(root / "mkdocs.yml"), "--format", "json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+# --- init -----------------------------------------------------------------------------------------
+
+
+def test_init_creates_a_repository_that_checks_clean(tmp_path, capsys):
+    root = tmp_path / "governance"
+    assert main(["init", str(root), "--as-of", "2026-11-20"]) == 0
+    out = capsys.readouterr().out
+    assert f"created {root / 'mkdocs.yml'}" in out
+    assert files_in(root) >= INIT_FILES
+    code, report = check_json(root, capsys, "--fail-on", "warn")
+    assert code == 0, report
+    (model,) = report["models"]
+    assert model["id"] == "example-model"
+    assert model["status"] == "OK"
+    assert model["findings"] == []
+    assert {k["status"] for k in model["kpis"]} == {"OK"}
+
+
+def test_init_pins_as_of_with_env(tmp_path, monkeypatch, capsys):
+    root = tmp_path / "g"
+    main(["init", str(root), "--as-of", "2026-01-31"])
+    text = (root / "mkdocs.yml").read_text()
+    assert 'as_of: !ENV [AIPO_AS_OF, "2026-01-31"]' in text
+    capsys.readouterr()
+    assert check_json(root, capsys)[1]["as_of"] == "2026-01-31"
+    monkeypatch.setenv("AIPO_AS_OF", "2026-02-01")
+    assert check_json(root, capsys)[1]["as_of"] == "2026-02-01"
+
+
+def test_init_metrics_end_on_the_pinned_date(tmp_path):
+    root = tmp_path / "g"
+    assert main(["init", str(root), "--as-of", "2026-05-05"]) == 0
+    lines = (root / "metrics/example-model/kpis.csv").read_text().splitlines()
+    assert lines[0] == "date,auc,precision"
+    assert lines[-1].startswith("2026-05-05,")
+    assert len(lines) > 28  # a few weeks of data
+
+
+def test_init_is_deterministic(tmp_path):
+    for name in ("a", "b"):
+        assert main(["init", str(tmp_path / name), "--as-of", "2026-11-20", "--name", "X"]) == 0
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert files_in(a) == files_in(b)
+    for rel in files_in(a):
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_init_site_name_is_yaml_safe(tmp_path):
+    name = 'Risk: "models" # & more'
+    root = tmp_path / "g"
+    assert main(["init", str(root), "--name", name, "--as-of", "2026-11-20"]) == 0
+    from aipo_site.cli.settings import load_mkdocs_yaml
+
+    assert load_mkdocs_yaml(root / "mkdocs.yml")["site_name"] == name
+
+
+def test_init_refuses_a_non_empty_folder(tmp_path, capsys):
+    root = tmp_path / "busy"
+    root.mkdir()
+    (root / "notes.txt").write_text("mine")
+    assert main(["init", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "not empty" in err and "--force" in err
+    assert files_in(root) == {"notes.txt"}
+
+
+def test_init_force_never_overwrites(tmp_path, capsys):
+    root = tmp_path / "busy"
+    root.mkdir()
+    (root / "mkdocs.yml").write_text("site_name: mine\n")
+    (root / "README.md").write_text("my readme\n")
+    assert main(["init", str(root), "--force", "--as-of", "2026-11-20"]) == 0
+    out = capsys.readouterr().out
+    assert (root / "mkdocs.yml").read_text() == "site_name: mine\n"
+    assert (root / "README.md").read_text() == "my readme\n"
+    assert f"kept existing {root / 'mkdocs.yml'}" in out
+    assert files_in(root) >= INIT_FILES
+
+
+def test_init_refuses_a_file(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert main(["init", str(target)]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_init_bad_as_of(tmp_path, capsys):
+    assert main(["init", str(tmp_path / "g"), "--as-of", "someday"]) == 2
+    assert capsys.readouterr().err.startswith("error: --as-of: expected a date")
+    assert not (tmp_path / "g").exists()
+
+
+def test_workflow_hook(tmp_path, monkeypatch):
+    """templates/workflow.yml, when the package ships it, becomes .github/workflows/aipo.yml."""
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(scaffold.__file__).parent / "templates", templates)
+    (templates / "workflow.yml").unlink(missing_ok=True)
+    monkeypatch.setattr(scaffold, "_templates", lambda: templates)
+    without = scaffold.init_files("x", scaffold.dt.date(2026, 11, 20))
+    assert scaffold.WORKFLOW_PATH not in without
+    assert ".github/workflows/aipo.yml" not in without["README.md"]
+    (templates / "workflow.yml").write_text("name: ci\non: [push]\njobs: {}\n")
+    with_workflow = scaffold.init_files("x", scaffold.dt.date(2026, 11, 20))
+    assert with_workflow[scaffold.WORKFLOW_PATH] == "name: ci\non: [push]\njobs: {}\n"
+    assert ".github/workflows/aipo.yml" in with_workflow["README.md"]
+
+
+def test_shipped_workflow_is_copied_and_runs_aipo_check(tmp_path):
+    shipped = Path(scaffold.__file__).parent / "templates" / scaffold.WORKFLOW_TEMPLATE
+    if not shipped.is_file():
+        pytest.skip("the package ships no workflow template yet")
+    root = tmp_path / "g"
+    assert main(["init", str(root), "--as-of", "2026-11-20"]) == 0
+    workflow = root / scaffold.WORKFLOW_PATH
+    assert workflow.read_text() == shipped.read_text()
+    steps = [
+        step.get("run", "")
+        for job in yaml.safe_load(workflow.read_text())["jobs"].values()
+        for step in job["steps"]
+    ]
+    assert any("aipo check" in run for run in steps)
+    assert (root / "requirements.txt").read_text().count("aipo==") == 1
+
+
+@pytest.mark.build
+def test_init_builds_with_mkdocs_strict(tmp_path):
+    root = tmp_path / "governance"
+    assert main(["init", str(root), "--as-of", "2026-11-20"]) == 0
+    result = run_mkdocs(root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = root / "site"
+    for page in (
+        "index.html",
+        "dashboard/index.html",
+        "models/example-model/index.html",
+        "reference/charter/index.html",
+        "reference/policy/index.html",
+    ):
+        assert (site / page).is_file(), page
+    assert "Example propensity model" in (site / "dashboard/index.html").read_text()
+
+
+# --- new ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_repo(tmp_path) -> Path:
+    root = tmp_path / "g"
+    assert main(["init", str(root), "--as-of", "2026-11-20"]) == 0
+    return root
+
+
+def test_new_writes_a_valid_skeleton(fresh_repo, capsys):
+    capsys.readouterr()
+    code = main(["new", "churn-model", "--config", str(fresh_repo / "mkdocs.yml")])
+    assert code == 0, capsys.readouterr().err
+    assert "created content/models/churn-model.yaml" in capsys.readouterr().out
+    path = fresh_repo / "content/models/churn-model.yaml"
+    text = path.read_text()
+    assert text.startswith("# yaml-language-server: $schema=../../schema/charter.schema.json\n")
+    doc = parse_yaml(text.encode(), str(path))
+    charter, errors = validate_document(doc, Charter, "charter")
+    assert errors == []
+    assert charter.id == "churn-model"
+    assert charter.name == "Churn model"
+    assert charter.lifecycle.since.isoformat() == "2026-11-20"  # the pinned evaluation date
+    assert "TODO" in charter.summary
+
+
+def test_new_then_check_reports_todo_markers(fresh_repo, capsys):
+    assert main(["new", "churn-model", "--config", str(fresh_repo / "mkdocs.yml")]) == 0
+    capsys.readouterr()
+    code, report = check_json(fresh_repo, capsys, "--fail-on", "warn")
+    assert code == 1
+    model = next(m for m in report["models"] if m["id"] == "churn-model")
+    todos = [f for f in model["findings"] if f["code"] == "todo-marker"]
+    assert {f["field"] for f in todos} == {
+        "summary",
+        "business_unit",
+        "owner.name",
+        "incident_owner.name",
+    }
+    for f in todos:
+        assert f["level"] == "WARN"
+        assert f["source"] == "lint"
+        assert f["file"] == "content/models/churn-model.yaml"
+        assert isinstance(f["line"], int)
+    assert model["gate_level"] == "WARN"
+    # TODO markers alone never fail the default gate
+    assert check_json(fresh_repo, capsys)[0] == 0
+    # and the text report shows them with file and line
+    main(["check", "--config", str(fresh_repo / "mkdocs.yml"), "--fail-on", "warn"])
+    out = capsys.readouterr().out
+    assert "todo-marker (content/models/churn-model.yaml:" in out
+
+
+def test_new_uses_cwd_mkdocs_yml(fresh_repo, monkeypatch, capsys):
+    monkeypatch.chdir(fresh_repo)
+    assert main(["new", "m2", "--name", 'Pricing: "A/B" # test']) == 0
+    doc = parse_yaml((fresh_repo / "content/models/m2.yaml").read_bytes(), "m2.yaml")
+    charter, errors = validate_document(doc, Charter, "charter")
+    assert errors == [] and charter.name == 'Pricing: "A/B" # test'
+
+
+@pytest.mark.parametrize(
+    "model_id", ["Churn", "churn_model", "-churn", "churn-", "../evil", "a/b", "", "x" * 65]
+)
+def test_new_refuses_unsafe_ids(fresh_repo, capsys, model_id):
+    before = files_in(fresh_repo)
+    # "--" so that "-churn" reaches the command rather than argparse's option parsing
+    assert main(["new", "--config", str(fresh_repo / "mkdocs.yml"), "--", model_id]) == 2
+    assert "is not a safe slug" in capsys.readouterr().err
+    assert files_in(fresh_repo) == before
+
+
+def test_new_refuses_an_existing_charter(fresh_repo, capsys):
+    config = str(fresh_repo / "mkdocs.yml")
+    original = (fresh_repo / "content/models/example-model.yaml").read_text()
+    assert main(["new", "example-model", "--config", config]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert (fresh_repo / "content/models/example-model.yaml").read_text() == original
+    (fresh_repo / "content/models/other.yml").write_text("id: other\n")
+    assert main(["new", "other", "--config", config]) == 2
+    assert "other.yml' already exists" in capsys.readouterr().err
+
+
+def test_new_refuses_a_name_that_would_not_validate(fresh_repo, capsys):
+    assert main(["new", "m3", "--name", "x" * 300, "--config", str(fresh_repo / "mkdocs.yml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot create content/models/m3.yaml:")
+    assert not (fresh_repo / "content/models/m3.yaml").exists()
+
+
+def test_new_without_a_charters_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", "m1"]) == 2
+    assert "aipo init" in capsys.readouterr().err
+
+
+def test_new_in_the_demo_points_at_its_schema(demo_copy, capsys):
+    assert main(["new", "pricing", "--config", str(demo_copy / "mkdocs.yml")]) == 0
+    text = (demo_copy / "content/models/pricing.yaml").read_text()
+    assert text.startswith("# yaml-language-server: $schema=../../schema/charter.schema.json")
+
+
+# --- schema ---------------------------------------------------------------------------------------
+
+
+def test_schema_writes_both_files(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main(["schema", "--output", str(out)]) == 0
+    assert (out / "charter.schema.json").read_text() == json_schema(Charter)
+    assert (out / "policy.schema.json").read_text() == json_schema(Policy)
+    assert json.loads((out / "charter.schema.json").read_text())["title"] == "aipo model charter"
+    assert main(["schema", "--output", str(out), "--check"]) == 0
+    (out / "policy.schema.json").write_text("{}")
+    assert main(["schema", "--output", str(out), "--check"]) == 1
+
+
+def test_schema_output_must_be_a_folder(tmp_path, capsys):
+    assert main(["schema", "--output", str(tmp_path / "charter.schema.json")]) == 2
+    assert "folder" in capsys.readouterr().err
+
+
+def test_committed_schemas_are_up_to_date():
+    """schema/*.json in the repository (referenced by the demo's charters and policy) must equal
+    the generated ones: run `aipo schema --output schema` after changing the model."""
+    for name, text in scaffold.schema_files().items():
+        committed = ROOT / "schema" / name
+        assert committed.is_file(), f"{committed} is missing"
+        assert committed.read_text(encoding="utf-8") == text, f"schema/{name} is out of date"
+
+
+def test_demo_files_reference_the_committed_schemas():
+    policy = (ROOT / "content/policy.yaml").read_text().splitlines()[0]
+    assert policy == "# yaml-language-server: $schema=../schema/policy.schema.json"
+    assert (ROOT / "content" / "../schema/policy.schema.json").resolve().is_file()
+    for charter in (ROOT / "content/models").glob("*.yaml"):
+        first = charter.read_text().splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../../schema/charter.schema.json"

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from aipo_site.errors import InputError
+from aipo_site.load import yamlfile
 from aipo_site.load.yamlfile import MAX_BYTES, parse_yaml
+
+
+@pytest.fixture(autouse=True, params=["libyaml", "pure-python"])
+def parser(request, monkeypatch):
+    """Every test runs with libyaml's parser and with PyYAML's pure-Python one."""
+    if request.param == "libyaml":
+        if not yaml.__with_libyaml__:
+            pytest.skip("PyYAML was built without libyaml")
+        monkeypatch.setattr(yamlfile, "_PARSER", yaml.CSafeLoader)
+    else:
+        monkeypatch.setattr(yamlfile, "_PARSER", yaml.SafeLoader)
 
 
 def parse(text: str | bytes):
@@ -59,6 +72,7 @@ def test_positions_point_at_values():
     ("text", "line", "needle"),
     [
         ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a' (first defined on line 1)"),
+        ("a: 1\n---\nb: 2\n", 2, "one YAML document"),
         ("a: &x [1]\nb: *x\n", 1, "anchors"),
         ("b: *x\n", 1, "aliases"),
         ("a: !!python/object/apply:os.system ['true']\n", 1, "tags are not allowed"),

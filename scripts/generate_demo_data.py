@@ -254,7 +254,7 @@ def churn_drift_samples() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]
 
     def draw(n: int, tariff: float) -> list[tuple[str, ...]]:
         tenure = rng.gamma(2.0, 14.0, size=n)
-        spend = rng.lognormal(3.4 + 0.12 * tariff, 0.45, size=n)
+        spend = rng.lognormal(3.4 + 0.17 * tariff, 0.45, size=n)
         calls = rng.poisson(1.1, size=n)
         plan = rng.choice(
             ["basic", "plus", "premium"],

@@ -9,6 +9,7 @@ from ..load.repository import ModelInputs, Repository
 from ..model.policy import Policy
 from ..model.results import ModelResult, Portfolio
 from .compliance import evaluate_compliance
+from .drift import drift_problems, evaluate_drift
 from .kpis import check_kpi_inputs, evaluate_kpi, overall_series
 from .segments import evaluate_segments
 from .status import active_escalation, answer, model_status
@@ -31,6 +32,11 @@ def evaluate_model(
     )
     extra_levels = [(s.level, None) for s in segments]
     extra_text = [(s.level, f"{s.name} by segment: {s.message}") for s in segments]
+    drift = None
+    if model.charter.drift is not None and model.drift is not None:
+        drift = evaluate_drift(model.charter.drift, model.drift, policy.drift, as_of, kpis)
+        extra_levels.append((drift.level, None))
+        extra_text += drift_problems(drift)
     status, since = model_status(kpis, findings, extra_levels)
     escalation = active_escalation(model.charter, status, since, as_of)
     retraining = model.charter.retraining
@@ -51,6 +57,7 @@ def evaluate_model(
         answer=answer(model.charter, status, kpis, findings, as_of, extra_text),
         retraining_due=due,
         segments=segments,
+        drift=drift,
     )
 
 

@@ -14,6 +14,7 @@ Two forms, both under ``metrics/<model-id>/``:
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
 
@@ -38,6 +39,7 @@ class DriftInputs:
     reference: pd.DataFrame | None = None  # separate reference file, when given
     bins: pd.DataFrame | None = None  # feature, bin, reference_count, current_count, period
     files: list[str] = field(default_factory=list)
+    digest: str = ""  # sha256 over the files' paths and bytes: the cache key of the evaluation
 
 
 def _text(raw: bytes, path: str) -> str:
@@ -237,6 +239,7 @@ def _check_totals(bins: pd.DataFrame, path: str) -> None:
 def read_drift_inputs(source_read, folder: str, drift: Drift, doc: YamlDocument) -> DriftInputs:
     """Read the files a charter's `drift` section declares (relative to ``folder``)."""
     inputs = DriftInputs()
+    digest = hashlib.sha256()
 
     def load(field_name: str, rel: str) -> bytes:
         path = f"{folder}/{rel}"
@@ -249,6 +252,8 @@ def read_drift_inputs(source_read, folder: str, drift: Drift, doc: YamlDocument)
         except FileNotFoundError:
             raise doc.error(("drift", field_name), f"file {path} does not exist") from None
         inputs.files.append(path)
+        digest.update(f"{field_name}:{path}:{len(data)}:".encode())
+        digest.update(data)
         return data
 
     if drift.bins:
@@ -264,4 +269,5 @@ def read_drift_inputs(source_read, folder: str, drift: Drift, doc: YamlDocument)
             f"{folder}/{drift.reference_samples}",
             dated=False,
         )
+    inputs.digest = digest.hexdigest()
     return inputs

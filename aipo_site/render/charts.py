@@ -18,9 +18,11 @@ import altair as alt
 import numpy as np
 
 from ..model.charter import Direction, Risk
-from ..model.results import KpiResult, SegmentResult
+from ..model.results import DriftResult, FeatureDrift, KpiResult, SegmentResult
 
 __all__ = [
+    "drift_overlay_spec",
+    "drift_time_spec",
     "kpi_chart_spec",
     "risk_chart_spec",
     "segment_chart_spec",
@@ -331,5 +333,186 @@ def risk_chart_spec(risks: list[Risk]) -> dict[str, Any] | None:
     return _fill(
         json.loads(_risk_template()),
         {"grid": {"values": grid}, "risks": {"values": rows}},
+        {},
+    )
+
+
+STATUS_COLORS = {"OK": "#2e7d32", "WARN": "#f0a202", "BREACH": "#d62828"}
+
+
+@functools.cache
+def _overlay_template() -> str:
+    chart = (
+        alt.Chart(alt.NamedData(name="bins"))
+        .mark_bar()
+        .encode(
+            x=alt.X("bin:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=120)),
+            xOffset=alt.XOffset("window:N", sort=["reference", "current"]),
+            y=alt.Y("share:Q", title="share of rows", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "window:N",
+                scale=alt.Scale(domain=["reference", "current"], range=["#9fb7d9", LINE_COLOR]),
+                legend=alt.Legend(orient="bottom", title=None, direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("bin:N"),
+                alt.Tooltip("window:N"),
+                alt.Tooltip("share:Q", format=".1%"),
+            ],
+        )
+        .properties(width="container", height=180, background="transparent")
+    )
+    spec = chart.to_dict(validate=True)
+    spec.pop("$schema", None)
+    spec["config"] = {"view": {"stroke": None}}
+    return json.dumps(spec, sort_keys=True)
+
+
+def drift_overlay_spec(feature: FeatureDrift) -> dict[str, Any] | None:
+    """Reference vs current distribution of one feature on the bins its measure used."""
+    h = feature.histogram
+    if h is None or not h.labels:
+        return None
+    rows = []
+    for label, ref, cur in zip(h.labels, h.reference, h.current, strict=True):
+        rows.append({"bin": label, "window": "reference", "share": ref})
+        rows.append({"bin": label, "window": "current", "share": cur})
+    return _fill(json.loads(_overlay_template()), {"bins": {"values": rows}}, {})
+
+
+@functools.cache
+def _drift_time_template() -> str:
+    x = alt.X(
+        "period:T",
+        title=None,
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6),
+    )
+    lines = (
+        alt.Chart(alt.NamedData(name="lines"))
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title="share / drop", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "series:N",
+                legend=alt.Legend(
+                    orient="bottom", title=None, direction="vertical", labelLimit=400
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("series:N"),
+                alt.Tooltip("period:T", format="%Y-%m-%d", formatType="utc"),
+                alt.Tooltip("value:Q", format=".1%"),
+            ],
+        )
+    )
+    rules = (
+        alt.Chart(alt.NamedData(name="rules"))
+        .mark_rule(strokeDash=[6, 4])
+        .encode(
+            y="y:Q",
+            color=alt.Color(
+                "tier:N",
+                scale=alt.Scale(domain=["WARN", "BREACH"], range=[WARN_COLOR, BREACH_COLOR]),
+                legend=None,
+            ),
+            tooltip=[alt.Tooltip("label:N", title="line")],
+        )
+    )
+    top = (
+        alt.layer(rules, lines)
+        .resolve_scale(color="independent")
+        .properties(width="container", height=180)
+    )
+    heat = (
+        alt.Chart(alt.NamedData(name="cells"))
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=x,
+            y=alt.Y("feature:N", title=None, sort=None),
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+                legend=alt.Legend(orient="bottom", title="feature drift", direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("feature:N"),
+                alt.Tooltip("period:T", format="%Y-%m-%d", formatType="utc"),
+                alt.Tooltip("method:N"),
+                alt.Tooltip("value:Q", format=".3~g"),
+                alt.Tooltip("status:N"),
+            ],
+        )
+        .properties(width="container", height=alt.Step(18))
+    )
+    chart = alt.vconcat(top, heat, spacing=12).resolve_scale(color="independent")
+    chart = chart.properties(background="transparent")
+    spec = chart.to_dict(validate=True)
+    spec.pop("$schema", None)
+    spec["config"] = {"view": {"stroke": None}, "axis": {"labelFontSize": 11}}
+    return json.dumps(spec, sort_keys=True)
+
+
+def _ms(day: dt.date) -> float:
+    return float(np.datetime64(day, "ms").astype(np.int64))
+
+
+def drift_time_spec(result: DriftResult, kpis: list[KpiResult]) -> dict[str, Any] | None:
+    """Drift over time: share of drifted inputs and each KPI's drop from its baseline per period
+    (inputs moved? outcomes moved?), over a feature x period heatmap of drift tiers."""
+    if not result.share_over_time:
+        return None
+    periods = [p for p, _ in result.share_over_time]
+    lines = [
+        {"series": "inputs: share of drifted features", "period": _ms(p), "value": round(v, 6)}
+        for p, v in result.share_over_time
+    ]
+    for k in kpis:
+        if k.series is None or k.baseline is None or k.drop is None:
+            continue
+        dates = k.series.dates
+        drops = k.series.rolling
+        for p in periods:
+            i = int(np.searchsorted(dates, np.datetime64(p, "D"), side="right")) - 1
+            if i < 0:
+                continue
+            scale = abs(k.baseline) or 1.0
+            value = drops[i]
+            drop = (k.baseline - value) / scale
+            if k.direction is not None and k.direction.value == "lower_is_better":
+                drop = (value - k.baseline) / scale
+            lines.append(
+                {
+                    "series": f"outcome: {k.name} drop from baseline",
+                    "period": _ms(p),
+                    "value": round(float(drop), 6),
+                }
+            )
+    rules = [
+        {
+            "tier": "WARN",
+            "y": result.share_tiers.warn,
+            "label": f"drift share warn {result.share_tiers.warn:g}",
+        },
+        {
+            "tier": "BREACH",
+            "y": result.share_tiers.breach,
+            "label": f"drift share breach {result.share_tiers.breach:g}",
+        },
+    ]
+    cells = [
+        {
+            "feature": pt.feature,
+            "period": _ms(pt.period),
+            "status": pt.status.value,
+            "value": round(pt.value, 6),
+            "method": next((f.method for f in result.features if f.name == pt.feature), ""),
+        }
+        for pt in result.over_time
+    ]
+    return _fill(
+        json.loads(_drift_time_template()),
+        {"lines": {"values": lines}, "rules": {"values": rules}, "cells": {"values": cells}},
         {},
     )

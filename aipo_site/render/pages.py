@@ -163,6 +163,24 @@ def render_model_page(
     segment_views = [
         {"r": r, "spec": charts.segment_chart_spec(r, segment_url)} for r in m.segments
     ]
+    drift = None
+    if m.drift is not None:
+        ranked = sorted(
+            (f for f in m.drift.features if f.histogram is not None),
+            key=lambda f: (
+                -f.level,
+                -(f.value or 0.0) if f.p_value is None else (f.p_value or 0.0),
+            ),
+        )
+        drift = {
+            "r": m.drift,
+            "overlays": [
+                {"name": f.name, "status": f.status.value, "spec": charts.drift_overlay_spec(f)}
+                for f in ranked[:3]
+            ],
+            "time": charts.drift_time_spec(m.drift, m.kpis),
+            "period": m.charter.drift.period if m.charter.drift else "period",
+        }
     source = paths.docs_prefix and m.path.startswith(paths.docs_prefix)
     source_url = paths.relative(page, m.path[len(paths.docs_prefix) :]) if source else ""
     svg = badges.model_badge_svg(m)
@@ -186,6 +204,7 @@ def render_model_page(
             source_url=source_url or "#",
             extra_sections=extras or [],
             segments=segment_views,
+            drift=drift,
             auth_missing={
                 int(f.field.split("[", 1)[1].split("]", 1)[0])
                 for f in m.findings
@@ -222,6 +241,9 @@ def render_dashboard(
                 "url": paths.relative(page, paths.page_url(paths.model_page(m.id))),
                 "stage_order": _STAGE_ORDER[m.charter.lifecycle.stage],
                 "attention": [k for k in m.kpis if k.level > Level.OK],
+                "gaps_attention": [g for g in m.segments if g.level > Level.OK],
+                "attention_count": sum(1 for k in m.kpis if k.level > Level.OK)
+                + sum(1 for g in m.segments if g.level > Level.OK),
                 "breach_findings": len(m.findings_at(Level.BREACH)),
                 "warn_findings": len(m.findings_at(Level.WARN)),
                 "gaps": gaps,
@@ -229,6 +251,7 @@ def render_dashboard(
                 "due_sort": m.retraining_due.isoformat() if m.retraining_due else "9999",
                 "escalation_rank": escalation_rank,
                 "extra_cells": extras.cells.get(m.id, []),
+                "drift": m.drift,
             }
         )
     return (

@@ -1,0 +1,527 @@
+"""Data drift of a model's inputs, drift over time, and how it lines up with its outcomes.
+
+Windows:
+- one dated samples file: the reference is the charter's ``reference`` date range; the current
+  window is the ``current_days`` days ending at the evaluation date;
+- two files: the reference file against the current file (no drift over time: no dates);
+- pre-binned counts: with a ``period`` column (each period's first day), the current window sums
+  the periods that start in the last ``current_days`` days, and every period is a point of drift
+  over time; without one, the file's current counts.
+
+Each feature is measured with its declared method or the automatic choice (see
+``drift_methods.choose_method``) and tiered with its own tiers or the policy's. A feature that
+cannot be evaluated (missing column, empty window, all values missing, mismatched counts) is
+marked NO DATA with the reason: never a crash, never a silent zero. The dataset drift share is
+the importance-weighted share of evaluable features at WARN or worse.
+
+Results are cached by the content hash of the inputs, the settings and the date, so an unchanged
+model is not recomputed when `mkdocs serve` rebuilds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+
+from ..fmt import fmt_date, fmt_pct
+from ..load.drift import DriftInputs
+from ..model.charter import Drift, DriftMethod, Feature, Tiers
+from ..model.policy import DriftDefaults
+from ..model.results import (
+    DriftPoint,
+    DriftResult,
+    FeatureDrift,
+    Histogram,
+    KpiResult,
+    Level,
+    Status,
+)
+from . import drift_methods as dm
+
+__all__ = ["concept_summary", "drift_problems", "evaluate_drift"]
+
+# Periods with fewer current rows than this are left out of drift over time (too noisy).
+MIN_PERIOD_ROWS = 30
+_CACHE: OrderedDict[str, DriftResult] = OrderedDict()
+_CACHE_SIZE = 4096
+_CODE_STATUS = {0: Status.OK, 1: Status.WARN, 2: Status.BREACH}
+
+
+class _CannotEvaluate(Exception):
+    pass
+
+
+def evaluate_drift(
+    drift: Drift,
+    inputs: DriftInputs,
+    defaults: DriftDefaults,
+    as_of: dt.date,
+    kpis: list[KpiResult],
+) -> DriftResult:
+    """Evaluate data drift for one model (cached by content hash)."""
+    key = _cache_key(drift, inputs, defaults, as_of)
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _evaluate(drift, inputs, defaults, as_of)
+        _CACHE[key] = cached
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    else:
+        _CACHE.move_to_end(key)
+    return _with_summary(cached, kpis)
+
+
+def _cache_key(drift: Drift, inputs: DriftInputs, defaults: DriftDefaults, as_of: dt.date) -> str:
+    h = hashlib.sha256()
+    h.update(inputs.digest.encode())
+    h.update(drift.model_dump_json().encode())
+    h.update(defaults.model_dump_json().encode())
+    h.update(as_of.isoformat().encode())
+    return h.hexdigest()
+
+
+# ----------------------------------------------------------------------------------- windows
+
+
+def _windows(
+    drift: Drift, inputs: DriftInputs, as_of: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
+    samples = inputs.samples
+    assert samples is not None
+    if inputs.reference is not None:
+        return inputs.reference, samples, "reference file", "current file"
+    assert drift.reference is not None
+    dates = samples["date"].to_numpy()
+    ref = drift.reference
+    lo, hi = np.datetime64(ref.start, "D"), np.datetime64(ref.end, "D")
+    end = np.datetime64(as_of, "D")
+    start = end - np.timedelta64(drift.current_days - 1, "D")
+    reference = samples[(dates >= lo) & (dates <= hi)]
+    current = samples[(dates >= start) & (dates <= end)]
+    first = start.astype("datetime64[D]").item()
+    return (
+        reference,
+        current,
+        f"{fmt_date(ref.start)} to {fmt_date(ref.end)}",
+        f"{fmt_date(first)} to {fmt_date(as_of)} (last {drift.current_days} days)",
+    )
+
+
+def _bin_windows(drift: Drift, bins: pd.DataFrame, as_of: dt.date) -> tuple[pd.DataFrame, str, str]:
+    """Counts per feature and bin for the current window (reference counts alongside)."""
+    if (bins["period"] == "").all():
+        return bins, "reference counts", "current counts"
+    periods = pd.to_datetime(bins["period"], format="%Y-%m-%d").dt.date
+    start = as_of - dt.timedelta(days=drift.current_days - 1)
+    inside = (periods >= start) & (periods <= as_of)
+    if not inside.any():
+        raise _CannotEvaluate(
+            f"no period in the bins file starts in the current window "
+            f"({fmt_date(start)} to {fmt_date(as_of)})"
+        )
+    window = bins[inside]
+    summed = window.groupby(["feature", "bin"], sort=False, as_index=False).agg(
+        reference_count=("reference_count", "first"), current_count=("current_count", "sum")
+    )
+    chosen = sorted(set(periods[inside]))
+    label = f"{len(chosen)} period{'s' if len(chosen) != 1 else ''} from {fmt_date(chosen[0])}"
+    return summed, "reference counts", label
+
+
+# ----------------------------------------------------------------------------------- features
+
+
+def _kind(feature: Feature, column: np.ndarray) -> str:
+    if feature.kind is not None:
+        return feature.kind.value
+    return "numeric" if column.dtype.kind == "f" else "categorical"
+
+
+def _method(feature: Feature) -> str:
+    return "auto" if feature.method is DriftMethod.auto else feature.method.value
+
+
+def _tiers(feature: Feature, method: str, defaults: DriftDefaults) -> Tiers:
+    return feature.tiers or getattr(defaults, method)
+
+
+def _sample_values(frame: pd.DataFrame, name: str, kind: str, where: str) -> np.ndarray:
+    if name not in frame.columns:
+        raise _CannotEvaluate(f"column '{name}' is not in the {where}")
+    column = frame[name].to_numpy()
+    if kind == "numeric":
+        if column.dtype.kind != "f":
+            raise _CannotEvaluate(f"'{name}' is declared numeric but holds text in the {where}")
+        return column.astype("float64")
+    return np.array([None if (v is None or v != v) else str(v) for v in column], dtype=object)
+
+
+def _histogram(kind: str, reference: np.ndarray, current: np.ndarray) -> Histogram | None:
+    try:
+        if kind == "numeric":
+            b = dm.binned_counts(reference, current, dm.DEFAULT_BINS)
+            edges = b.edges
+            labels = []
+            for lo, hi in itertools.pairwise(edges):
+                if np.isneginf(lo):
+                    labels.append(f"< {hi:.4g}")
+                elif np.isposinf(hi):
+                    labels.append(f"≥ {lo:.4g}")
+                else:
+                    labels.append(f"{lo:.4g} – {hi:.4g}")
+        else:
+            b = dm.categorical_counts(reference, current)
+            labels = [str(c) for c in b.categories]
+    except ValueError:
+        return None
+    return _proportions(labels, b.reference, b.current)
+
+
+def _proportions(labels: list[str], ref: np.ndarray, cur: np.ndarray) -> Histogram:
+    r = ref / ref.sum() if ref.sum() else ref.astype(float)
+    c = cur / cur.sum() if cur.sum() else cur.astype(float)
+    return Histogram(
+        labels=list(labels),
+        reference=[round(float(x), 6) for x in r],
+        current=[round(float(x), 6) for x in c],
+    )
+
+
+def _reading(method: str, value: dm.DriftValue, status: Status, extra: str = "") -> str:
+    size = {Status.OK: "no material", Status.WARN: "a moderate", Status.BREACH: "a large"}[status]
+    if method == "psi":
+        text = f"PSI {value.value:.3g}: {size} shift in the distribution"
+    elif method == "jensen_shannon":
+        text = f"Jensen–Shannon distance {value.value:.3g}: {size} change in the distribution"
+    elif method == "wasserstein":
+        text = (
+            f"values moved by {value.value:.3g} reference standard deviations on average "
+            f"({size} shift)"
+        )
+    elif method == "ks":
+        verdict = (
+            "no significant difference"
+            if status is Status.OK
+            else "the current values very likely come from a different distribution"
+        )
+        text = f"KS statistic {value.value:.3g}, p = {value.p_value:.2g}: {verdict}"
+    else:
+        verdict = (
+            "the category mix is stable" if status is Status.OK else "the category mix changed"
+        )
+        text = f"chi-square p = {value.p_value:.2g}: {verdict}"
+    if value.unseen:
+        shown = ", ".join(str(u) for u in value.unseen[:3])
+        text += f"; new categories not in the reference: {shown}"
+    if value.dropped_nan:
+        text += f"; {value.dropped_nan} missing values ignored"
+    return text + extra
+
+
+def _numeric_note(reference: np.ndarray, current: np.ndarray) -> str:
+    r, c = reference[~np.isnan(reference)], current[~np.isnan(current)]
+    if not r.size or not c.size:
+        return ""
+    return f" (median {np.median(r):.4g} → {np.median(c):.4g})"
+
+
+def _cannot(feature: Feature, kind: str, method: str, reason: str, n_ref=0, n_cur=0):
+    return FeatureDrift(
+        name=feature.name,
+        kind=kind,
+        method=method,
+        value=None,
+        p_value=None,
+        tiers=None,
+        status=Status.NO_DATA,
+        reading=f"cannot evaluate: {reason}",
+        importance=feature.importance or 1.0,
+        n_reference=n_ref,
+        n_current=n_cur,
+    )
+
+
+def _measure_samples(
+    feature: Feature,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    defaults: DriftDefaults,
+    method: str | None = None,
+) -> tuple[FeatureDrift, str]:
+    """Measure one feature; returns the result and the method used (for drift over time)."""
+    wanted = method or _method(feature)
+    probe = reference if feature.name in reference.columns else current
+    kind = (
+        _kind(feature, probe[feature.name].to_numpy())
+        if feature.name in probe.columns
+        else (feature.kind.value if feature.kind else "numeric")
+    )
+    try:
+        ref = _sample_values(reference, feature.name, kind, "reference window")
+        cur = _sample_values(current, feature.name, kind, "current window")
+        value = dm.measure(wanted, ref, cur, kind=kind)
+    except (_CannotEvaluate, ValueError) as e:
+        return _cannot(feature, kind, wanted, str(e)), wanted
+    tiers = _tiers(feature, value.method, defaults)
+    status = _CODE_STATUS[dm.tier(value.method, value.score, tiers.warn, tiers.breach)]
+    note = _numeric_note(ref, cur) if kind == "numeric" else ""
+    return (
+        FeatureDrift(
+            name=feature.name,
+            kind=kind,
+            method=value.method,
+            value=value.value,
+            p_value=value.p_value,
+            tiers=tiers,
+            status=status,
+            reading=_reading(value.method, value, status, note),
+            importance=feature.importance or 1.0,
+            n_reference=value.n_reference,
+            n_current=value.n_current,
+            histogram=_histogram(kind, ref, cur),
+        ),
+        value.method,
+    )
+
+
+def _measure_bins(feature: Feature, counts: pd.DataFrame, defaults: DriftDefaults) -> FeatureDrift:
+    rows = counts[counts["feature"] == feature.name]
+    method = _method(feature)
+    if rows.empty:
+        return _cannot(
+            feature, "categorical", method, f"feature '{feature.name}' is not in the bins file"
+        )
+    if method in ("ks", "wasserstein"):
+        return _cannot(
+            feature,
+            "categorical",
+            method,
+            f"{method} needs raw values; pre-binned counts allow psi, jensen_shannon or chi_square",
+        )
+    ref = rows["reference_count"].to_numpy()
+    cur = rows["current_count"].to_numpy()
+    labels = [str(b) for b in rows["bin"]]
+    if method == "auto":
+        method = dm.choose_method("categorical", int(ref.sum()), int(cur.sum()), len(labels))
+    try:
+        value = dm.measure_counts(method, ref, cur, categories=labels)
+    except ValueError as e:
+        return _cannot(feature, "categorical", method, str(e))
+    tiers = _tiers(feature, value.method, defaults)
+    status = _CODE_STATUS[dm.tier(value.method, value.score, tiers.warn, tiers.breach)]
+    return FeatureDrift(
+        name=feature.name,
+        kind="binned",
+        method=value.method,
+        value=value.value,
+        p_value=value.p_value,
+        tiers=tiers,
+        status=status,
+        reading=_reading(value.method, value, status),
+        importance=feature.importance or 1.0,
+        n_reference=value.n_reference,
+        n_current=value.n_current,
+        histogram=_proportions(labels, ref, cur),
+    )
+
+
+# ----------------------------------------------------------------------------------- over time
+
+
+def _period_starts(start: dt.date, end: dt.date, period: str) -> list[dt.date]:
+    if period == "week":
+        first = start - dt.timedelta(days=start.weekday())
+        return [first + dt.timedelta(weeks=i) for i in range((end - first).days // 7 + 1)]
+    out, cur = [], start.replace(day=1)
+    while cur <= end:
+        out.append(cur)
+        cur = (cur.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return out
+
+
+def _over_time_samples(
+    drift: Drift,
+    samples: pd.DataFrame,
+    reference: pd.DataFrame,
+    methods: dict[str, str],
+    defaults: DriftDefaults,
+    as_of: dt.date,
+) -> tuple[list[DriftPoint], list[tuple[dt.date, float]]]:
+    assert drift.reference is not None
+    dates = samples["date"].to_numpy()
+    starts = _period_starts(drift.reference.end + dt.timedelta(days=1), as_of, drift.period)
+    points, shares = [], []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] - dt.timedelta(days=1) if i + 1 < len(starts) else as_of
+        mask = (dates >= np.datetime64(start, "D")) & (dates <= np.datetime64(end, "D"))
+        if int(mask.sum()) < MIN_PERIOD_ROWS:
+            continue
+        window = samples[mask]
+        flags, weights = [], []
+        for feature in drift.features:
+            if feature.name not in methods:
+                continue
+            result, _ = _measure_samples(
+                feature, reference, window, defaults, methods[feature.name]
+            )
+            if result.status is Status.NO_DATA or result.value is None:
+                continue
+            score = result.p_value if result.method in dm.P_VALUE_METHODS else result.value
+            points.append(DriftPoint(start, feature.name, float(score), result.status))
+            flags.append(result.status.level >= Level.WARN)
+            weights.append(result.importance)
+        if flags:
+            shares.append((start, dm.drift_share(np.array(flags), np.array(weights))))
+    return points, shares
+
+
+def _over_time_bins(
+    drift: Drift, bins: pd.DataFrame, defaults: DriftDefaults, as_of: dt.date
+) -> tuple[list[DriftPoint], list[tuple[dt.date, float]]]:
+    if (bins["period"] == "").all():
+        return [], []
+    points, shares = [], []
+    for period, rows in bins.groupby("period", sort=True):
+        start = dt.date.fromisoformat(str(period))
+        if start > as_of:
+            continue
+        flags, weights = [], []
+        for feature in drift.features:
+            result = _measure_bins(feature, rows, defaults)
+            if result.status is Status.NO_DATA or result.value is None:
+                continue
+            score = result.p_value if result.method in dm.P_VALUE_METHODS else result.value
+            points.append(DriftPoint(start, feature.name, float(score), result.status))
+            flags.append(result.status.level >= Level.WARN)
+            weights.append(result.importance)
+        if flags:
+            shares.append((start, dm.drift_share(np.array(flags), np.array(weights))))
+    return points, shares
+
+
+# ----------------------------------------------------------------------------------- model
+
+
+def _evaluate(
+    drift: Drift, inputs: DriftInputs, defaults: DriftDefaults, as_of: dt.date
+) -> DriftResult:
+    share_tiers = drift.share or defaults.share
+    features: list[FeatureDrift] = []
+    over_time: list[DriftPoint] = []
+    shares: list[tuple[dt.date, float]] = []
+    ref_label = cur_label = "—"
+    if inputs.bins is not None:
+        try:
+            counts, ref_label, cur_label = _bin_windows(drift, inputs.bins, as_of)
+        except _CannotEvaluate as e:
+            features = [_cannot(f, "binned", _method(f), str(e)) for f in drift.features]
+        else:
+            features = [_measure_bins(f, counts, defaults) for f in drift.features]
+            over_time, shares = _over_time_bins(drift, inputs.bins, defaults, as_of)
+    else:
+        reference, current, ref_label, cur_label = _windows(drift, inputs, as_of)
+        methods: dict[str, str] = {}
+        for feature in drift.features:
+            if reference.empty or current.empty:
+                which = "reference" if reference.empty else "current"
+                window = ref_label if reference.empty else cur_label
+                features.append(
+                    _cannot(
+                        feature,
+                        feature.kind.value if feature.kind else "numeric",
+                        _method(feature),
+                        f"the {which} window ({window}) has no rows",
+                    )
+                )
+                continue
+            result, _ = _measure_samples(feature, reference, current, defaults)
+            features.append(result)
+            if result.status is not Status.NO_DATA:
+                methods[feature.name] = result.method
+        if inputs.reference is None and not reference.empty and methods:
+            over_time, shares = _over_time_samples(
+                drift, inputs.samples, reference, methods, defaults, as_of
+            )
+    evaluable = [f for f in features if f.status is not Status.NO_DATA]
+    if evaluable:
+        share = dm.drift_share(
+            np.array([f.level >= Level.WARN for f in evaluable]),
+            np.array([f.importance for f in evaluable]),
+        )
+        code = dm.tier("psi", share, share_tiers.warn, share_tiers.breach)
+        share_status = _CODE_STATUS[code]
+    else:
+        share, share_status = None, Status.NO_DATA
+    return DriftResult(
+        features=features,
+        share=share,
+        share_status=share_status,
+        share_tiers=share_tiers,
+        reference_label=ref_label,
+        current_label=cur_label,
+        over_time=over_time,
+        share_over_time=shares,
+    )
+
+
+def concept_summary(result: DriftResult, kpis: list[KpiResult]) -> str:
+    """Whether inputs moved, outcomes moved, or both, in one sentence."""
+    moved_inputs = result.share_status in (Status.WARN, Status.BREACH)
+    dropped = [k for k in kpis if k.drop_status in (Status.WARN, Status.BREACH)]
+    share = fmt_pct(result.share) if result.share is not None else "—"
+    names = ", ".join(k.name for k in dropped[:2])
+    if result.share is None:
+        return "Data drift cannot be evaluated (see the features below)."
+    if moved_inputs and dropped:
+        return (
+            f"Inputs moved and outcomes moved: {share} of the (weighted) inputs drifted and "
+            f"{names} worsened against the original baseline. The model sees different data and "
+            "performs worse on it; retraining on recent data is the usual remedy."
+        )
+    if moved_inputs:
+        return (
+            f"Inputs moved, outcomes held: {share} of the (weighted) inputs drifted, but the KPIs "
+            "are still within tolerance of their baselines. Watch the next reviews closely."
+        )
+    if dropped:
+        return (
+            f"Outcomes moved, inputs did not: {names} worsened against the original baseline while "
+            f"only {share} of the inputs drifted. This points to concept drift (the relationship "
+            "between inputs and outcome changed) or a problem with the labels."
+        )
+    return f"Neither inputs nor outcomes moved: {share} of the inputs drifted, within tolerance."
+
+
+def _with_summary(result: DriftResult, kpis: list[KpiResult]) -> DriftResult:
+    from dataclasses import replace
+
+    return replace(result, summary=concept_summary(result, kpis))
+
+
+def drift_problems(result: DriftResult) -> list[tuple[Level, str]]:
+    """What the answer sentence should mention about drift."""
+    out: list[tuple[Level, str]] = []
+    if result.share_status.level > Level.OK and result.share is not None:
+        worst = sorted(
+            (f for f in result.features if f.level >= Level.WARN),
+            key=lambda f: (-f.level, f.name),
+        )
+        names = ", ".join(f.name for f in worst[:3])
+        out.append(
+            (
+                result.share_status.level,
+                f"data drift: {fmt_pct(result.share)} of the inputs drifted ({names})",
+            )
+        )
+    cannot = [f.name for f in result.features if f.status is Status.NO_DATA]
+    if cannot:
+        out.append((Level.WARN, f"drift of {', '.join(cannot)} cannot be evaluated"))
+    elif result.level > result.share_status.level:
+        breached = [f.name for f in result.features if f.level is Level.BREACH]
+        out.append((Level.WARN, f"strong drift in {', '.join(breached)}"))
+    return out

@@ -5,27 +5,39 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from markupsafe import Markup
 
 from .errors import ConfigError
 from .evaluate import evaluate_repository
+from .load.git import histories, is_shallow, revision_info
 from .load.repository import Layout, Repository, load_repository
-from .load.source import Source
+from .load.source import Source, WorkingTree
 from .model.charter import Charter
 from .model.policy import Policy
 from .model.results import Portfolio
+from .model.revision import CommitInfo, Revision
 from .render import badges
 from .render.assets import static_files, vega_bundle
-from .render.pages import PageExtras, Paths, render_dashboard, render_model_page
+from .render.pages import (
+    PageExtras,
+    Paths,
+    render_dashboard,
+    render_history,
+    render_model_page,
+    render_stamp,
+)
 from .render.reference import json_schema, render_reference
 
 __all__ = [
     "AS_OF_ENV",
     "Portal",
     "PortalOptions",
+    "Provenance",
     "build_portal",
     "evaluate_source",
+    "read_provenance",
     "resolve_as_of",
 ]
 
@@ -63,6 +75,27 @@ class PortalOptions:
     assets: bool = True
 
 
+HISTORY_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the inputs came from: the git revision and each charter's commits (None outside
+    a git repository)."""
+
+    revision: Revision | None = None
+    histories: dict[str, list[CommitInfo]] | None = None
+    shallow: bool = False
+
+
+def read_provenance(root: str | Path, repo: Repository) -> Provenance:
+    """The revision and charter histories of a working tree (one git call for all charters)."""
+    layout = repo.layout
+    revision = revision_info(root, [layout.charters, layout.policy, layout.metrics])
+    history = histories(root, [m.path for m in repo.models], limit=HISTORY_LIMIT)
+    return Provenance(revision, history, is_shallow(root) if history is not None else False)
+
+
 @dataclass
 class Portal:
     """Everything a build needs: the evaluated state and the generated files."""
@@ -73,6 +106,8 @@ class Portal:
     files: dict[str, str]  # src_uri -> other content (CSV, SVG, JSON, JS, CSS)
     model_pages: dict[str, str] = field(default_factory=dict)  # model id -> src_uri
     dashboard: str = "dashboard.md"
+    stamp: str = ""  # provenance line added to every page
+    provenance: Provenance = field(default_factory=Provenance)
 
 
 def evaluate_source(source: Source, layout: Layout, as_of: dt.date) -> tuple[Repository, Portfolio]:
@@ -81,15 +116,28 @@ def evaluate_source(source: Source, layout: Layout, as_of: dt.date) -> tuple[Rep
     return repo, evaluate_repository(repo, as_of)
 
 
-def render_portal(repo: Repository, portfolio: Portfolio, options: PortalOptions) -> Portal:
+def render_portal(
+    repo: Repository,
+    portfolio: Portfolio,
+    options: PortalOptions,
+    provenance: Provenance | None = None,
+) -> Portal:
     """Render every generated page and file from evaluated results."""
+    provenance = provenance or Provenance()
     paths = options.paths
     pages: dict[str, str] = {}
     files: dict[str, str] = {}
     model_pages: dict[str, str] = {}
     extras = PageExtras()
     for result in portfolio.models:
-        page, data = render_model_page(result, paths, extras.sections.get(result.id, []))
+        history = (
+            provenance.histories.get(result.path, []) if provenance.histories is not None else None
+        )
+        sections = [
+            *extras.sections.get(result.id, []),
+            render_history(history, result.path, HISTORY_LIMIT, provenance.shallow),
+        ]
+        page, data = render_model_page(result, paths, sections)
         src = paths.model_page(result.id)
         pages[src] = page
         model_pages[result.id] = src
@@ -127,10 +175,14 @@ def render_portal(repo: Repository, portfolio: Portfolio, options: PortalOptions
         files[f"{paths.assets}/vega.js"] = vega_bundle()
         for name, text in static_files().items():
             files[f"{paths.assets}/{name}"] = text
-    return Portal(repo, portfolio, pages, files, model_pages, paths.dashboard)
+    stamp = render_stamp(provenance.revision, portfolio.as_of)
+    return Portal(repo, portfolio, pages, files, model_pages, paths.dashboard, stamp, provenance)
 
 
 def build_portal(source: Source, options: PortalOptions, as_of: dt.date) -> Portal:
-    """load -> evaluate -> render."""
+    """load -> evaluate -> render (with git provenance when the source is a working tree)."""
     repo, portfolio = evaluate_source(source, options.layout, as_of)
-    return render_portal(repo, portfolio, options)
+    provenance = (
+        read_provenance(source.root, repo) if isinstance(source, WorkingTree) else Provenance()
+    )
+    return render_portal(repo, portfolio, options, provenance)

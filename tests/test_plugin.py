@@ -241,3 +241,31 @@ def test_serve_rebuild_reuses_the_evaluation_until_an_input_changes(mini_repo):
     plugin.on_pre_build(config=config)
     assert plugin.portal is not first
     assert plugin.portal.portfolio.models[0].status.label == "BREACH"
+
+
+def test_pages_carry_revision_and_history_from_git(demo_git_repo, tmp_path):
+    repo = demo_git_repo
+    repo.replace(
+        "content/models/fraud-prevention.yaml",
+        "name: Card payment fraud prevention",
+        "name: Card payment fraud prevention (EU)",
+    )
+    sha = repo.commit("Rename the fraud model <for EU>", author="Grace Reviewer")
+    site = tmp_path / "site"
+    result = run_mkdocs(repo.path, site_dir=site)
+    assert result.returncode == 0, result.stderr
+    stamp = f"Source: commit {sha[:7]} of 2026-11-02 · Evaluated as of 2026-11-20"
+    for page in ("index.html", "dashboard/index.html", "models/fraud-prevention/index.html"):
+        assert stamp in (site / page).read_text(), page
+    html = (site / "models" / "fraud-prevention" / "index.html").read_text()
+    history = html[html.index('id="history"') :]
+    assert "Grace Reviewer" in history and "Rename the fraud model &lt;for EU&gt;" in history
+    assert history.index("Grace Reviewer") < history.index("Demo governance repository")
+
+
+def test_outside_git_the_history_says_so(mini_repo):
+    root = mini_repo()
+    assert run_mkdocs(root, env={"GIT_CEILING_DIRECTORIES": str(root.parent)}).returncode == 0
+    html = (root / "site" / "models" / "m1" / "index.html").read_text()
+    assert "History is unavailable: the portal was not built from a git repository." in html
+    assert "Source: not a git repository · Evaluated as of 2026-11-20" in html

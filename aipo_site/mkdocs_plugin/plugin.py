@@ -22,6 +22,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from ..errors import AipoError
+from ..load.git import revision_info
 from ..load.repository import Layout
 from ..load.source import WorkingTree
 from ..pipeline import Portal, PortalOptions, build_portal, resolve_as_of
@@ -81,8 +82,10 @@ class AipoPlugin(BasePlugin[AipoConfig]):
 
     def _fingerprint(self, options: PortalOptions, as_of: object) -> str:
         """A key over the options, the date and every input file's size and mtime."""
-        digest = hashlib.sha256(repr((options, as_of)).encode())
         layout = options.layout
+        # A new commit changes the pages' provenance stamp even when no input file changed.
+        revision = revision_info(self._root, [layout.charters, layout.policy, layout.metrics])
+        digest = hashlib.sha256(repr((options, as_of, revision)).encode())
         for folder in (layout.charters, layout.metrics):
             base = self._root / folder
             if not base.is_dir():
@@ -154,6 +157,14 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         if not pages:
             return None
         return _regroup(nav, pages, self.portal, self.config)
+
+    def on_page_content(
+        self, html: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        # Every page says which source revision and evaluation date it was built from.
+        if not self.config.enabled or self.portal is None:
+            return None
+        return html + "\n" + self.portal.stamp
 
     def on_serve(
         self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any

@@ -12,10 +12,11 @@ from markupsafe import Markup, escape
 from ..fmt import fmt_date
 from ..model.charter import Contact, Stage
 from ..model.results import Level, ModelResult, Portfolio
+from ..model.revision import CommitInfo, Revision
 from . import badges, charts
 from .env import environment, safe_url
 
-__all__ = ["Paths", "render_dashboard", "render_model_page"]
+__all__ = ["Paths", "render_dashboard", "render_history", "render_model_page", "render_stamp"]
 
 _STAGE_ORDER = {s: i for i, s in enumerate(Stage)}
 _GAP_LABELS = {
@@ -264,5 +265,36 @@ def render_dashboard(
             levels=[Level.BREACH, Level.WARN, Level.OK],
             as_of=portfolio.as_of,
             extra_columns=extras.columns,
+        )
+    )
+
+
+def render_history(
+    history: list[CommitInfo] | None, path: str, limit: int, shallow: bool = False
+) -> Markup:
+    """The History section of a model page (``history`` None: not a git repository)."""
+    text = (
+        environment()
+        .get_template("history.html.j2")
+        .render(
+            history=history,
+            path=path,
+            truncated=history is not None and len(history) >= limit,
+            shallow=shallow,
+        )
+    )
+    return Markup(text)
+
+
+def render_stamp(revision: Revision | None, as_of: dt.date) -> str:
+    """The provenance line every page carries: source revision and evaluation date."""
+    if revision is None:
+        source = "Source: not a git repository"
+    else:
+        dirty = " with uncommitted changes" if revision.dirty else ""
+        source = f"Source: commit {revision.short_sha} of {revision.date.date().isoformat()}{dirty}"
+    return str(
+        Markup('<aside class="aipo-stamp" data-aipo-stamp>{} · Evaluated as of {}</aside>').format(
+            source, as_of.isoformat()
         )
     )

@@ -66,11 +66,9 @@ def show(origin: Path, spec: str) -> str:
 
 @pytest.fixture
 def origin(tmp_path: Path, demo_git_repo: GitRepo) -> Path:
-    """A bare `origin` holding the demo with Material's version selector switched on."""
-    config = demo_git_repo.read("mkdocs.yml")
-    assert "\nextra:" not in config
-    demo_git_repo.write("mkdocs.yml", config + "\nextra:\n  version:\n    provider: mike\n")
-    demo_git_repo.commit("Turn on the version selector")
+    """A bare `origin` holding the demo. Its mkdocs.yml takes the version selector's provider from
+    AIPO_VERSION_PROVIDER, which the workflow's publish step sets to mike."""
+    assert "provider: !ENV [AIPO_VERSION_PROVIDER, none]" in demo_git_repo.read("mkdocs.yml")
     bare = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
     demo_git_repo.git("remote", "add", "origin", str(bare))

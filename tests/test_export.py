@@ -82,7 +82,7 @@ def test_summary_csv_of_the_demo(demo_copy, tmp_path):
     assert supply["status"] == "BREACH"
     assert supply["since"] == "2026-07-31"
     assert supply["kpis"] == "3"
-    assert supply["checks_breach"] == "1"
+    assert supply["checks_breach"] == "2"  # mape, and data drift of the inputs
     assert supply["checks_warn"] == "1"  # service_level has no data
     assert rows[1]["checks_warn"] == "2"  # fraud: precision and the 65+ segment gap
     assert supply["charter_file"] == "content/models/supply-chain-forecast.yaml"

@@ -33,6 +33,9 @@ class _Findings:
     def add(self, code: str, level: Level, message: str, section: str, loc: tuple = ()) -> None:
         loc = loc or (section,)
         line = self.model.document.position(loc)[0]
+        if loc not in self.model.document.positions:
+            # An absent section: point at the identity block (the owner), not at line 1.
+            line = self.model.document.key_positions.get(("owner",), (line,))[0]
         dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc)
         self.items.append(Finding(code, level, message, section, dotted.replace(".[", "["), line))
 

@@ -207,3 +207,42 @@ def test_demo_drift_story(repo_root):
     assert supply.summary.startswith("Inputs moved and outcomes moved")
     assert portfolio.model("customer-churn").drift.share_status is Status.WARN
     assert portfolio.model("fraud-prevention").drift.share_status is Status.OK
+
+
+@pytest.mark.parametrize(
+    ("feature", "needle"),
+    [
+        (
+            "{name: amount, method: ks, tiers: {warn: 0.01, breach: 0.05}}",
+            "need 0 < breach <= warn",
+        ),
+        ("{name: amount, method: psi, tiers: {warn: 0.3, breach: 0.1}}", "need warn <= breach"),
+        ("{name: amount, tiers: {warn: 0.1, breach: 0.2}}", "tiers need an explicit method"),
+    ],
+)
+def test_tiers_in_the_wrong_order_are_input_errors(mini_repo, feature, needle):
+    drift = DRIFT.replace("    - {name: amount, importance: 2}", f"    - {feature}")
+    with pytest.raises(InputError, match=needle):
+        evaluate(mini_repo, drift=drift)
+
+
+def test_share_tiers_order(mini_repo):
+    drift = DRIFT + "  share: {warn: 0.5, breach: 0.25}\n"
+    with pytest.raises(InputError, match="share tiers need warn <= breach"):
+        evaluate(mini_repo, drift=drift)
+
+
+def test_nan_text_in_a_numeric_column_is_an_error(mini_repo):
+    lines = samples_csv(dt.date(2026, 9, 1), 0).split("\n")
+    row = next(i for i, line in enumerate(lines) if line.startswith("2026-10-01"))
+    lines[row] = "2026-10-01,NaN,store"
+    with pytest.raises(InputError, match="write a missing value as an empty cell") as info:
+        evaluate(mini_repo, files={"m1/drift/samples.csv": "\n".join(lines)})
+    assert info.value.line == row + 1
+
+
+def test_answer_names_drifted_features_by_severity_and_weight(mini_repo):
+    drift = DRIFT.replace("    - {name: channel}\n", "    - {name: channel}\n    - {name: ghost}\n")
+    m = evaluate(mini_repo, drift=drift)
+    assert "data drift: 100% of the inputs drifted (amount, channel)" in m.answer
+    assert "drift of ghost cannot be evaluated" in m.answer

@@ -82,3 +82,10 @@ def test_demo_fraud_gap(repo_root):
     (r,) = portfolio.model("fraud-prevention").segments
     assert r.status is Status.WARN
     assert r.worst.segment == "65+"
+
+
+def test_ratio_gap_with_a_zero_segment_is_infinite_not_a_crash(mini_repo):
+    (r,) = evaluate(
+        mini_repo, {"a": 0.9, "b": 0.0}, tiers="{warn: 1.2, breach: 1.6}", gap="ratio"
+    ).segments
+    assert r.gap == float("inf") and r.status is Status.BREACH

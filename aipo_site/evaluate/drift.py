@@ -504,24 +504,24 @@ def _with_summary(result: DriftResult, kpis: list[KpiResult]) -> DriftResult:
 
 
 def drift_problems(result: DriftResult) -> list[tuple[Level, str]]:
-    """What the answer sentence should mention about drift."""
+    """What the answer sentence should mention about drift: the drifted features, most severe
+    and most important first, and the features that could not be evaluated."""
     out: list[tuple[Level, str]] = []
+    drifted = sorted(
+        (f for f in result.features if f.status in (Status.WARN, Status.BREACH)),
+        key=lambda f: (-f.level, -f.importance, f.name),
+    )
+    names = ", ".join(f.name for f in drifted[:3]) + (" …" if len(drifted) > 3 else "")
     if result.share_status.level > Level.OK and result.share is not None:
-        worst = sorted(
-            (f for f in result.features if f.level >= Level.WARN),
-            key=lambda f: (-f.level, f.name),
-        )
-        names = ", ".join(f.name for f in worst[:3])
         out.append(
             (
                 result.share_status.level,
                 f"data drift: {fmt_pct(result.share)} of the inputs drifted ({names})",
             )
         )
+    elif drifted:
+        out.append((Level.WARN, f"drift in {names} (dataset drift share within tolerance)"))
     cannot = [f.name for f in result.features if f.status is Status.NO_DATA]
     if cannot:
         out.append((Level.WARN, f"drift of {', '.join(cannot)} cannot be evaluated"))
-    elif result.level > result.share_status.level:
-        breached = [f.name for f in result.features if f.level is Level.BREACH]
-        out.append((Level.WARN, f"strong drift in {', '.join(breached)}"))
     return out

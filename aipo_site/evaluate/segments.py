@@ -99,10 +99,8 @@ def evaluate_segments(
         ordered = sorted(values, key=lambda v: v.value, reverse=lower_better)
         worst, best = ordered[0], ordered[-1]
         if check.gap == "ratio":
-            if best.value == 0:
-                gap = float("inf")
-            else:
-                gap = worst.value / best.value if lower_better else best.value / worst.value
+            num, den = (worst.value, best.value) if lower_better else (best.value, worst.value)
+            gap = num / den if den else float("inf")
             shown = f"{gap:.2f}×"
         else:
             gap = abs(worst.value - best.value)

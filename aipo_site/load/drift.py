@@ -29,6 +29,9 @@ __all__ = ["DriftInputs", "parse_bins_csv", "parse_samples_csv", "read_drift_inp
 
 MAX_BYTES = 200_000_000
 BIN_COLUMNS = ["feature", "bin", "reference_count", "current_count"]
+# Spellings of "missing" that pandas would read as NaN: in a numeric column they are errors, so
+# a column is never silently turned into text (and compared as categories) by one of them.
+_MISSING_WORDS = {"nan", "na", "n/a", "null", "none", "-", "?"}
 
 
 @dataclass
@@ -127,6 +130,14 @@ def parse_samples_csv(raw: bytes, path: str, *, dated: bool) -> pd.DataFrame:
             continue
         filled = column != ""
         numbers = pd.to_numeric(column.where(filled), errors="coerce").to_numpy(dtype="float64")
+        placeholder = column.str.lower().isin(_MISSING_WORDS).to_numpy()
+        if placeholder.any() and bool((~np.isnan(numbers)).any()):
+            i = int(np.flatnonzero(placeholder)[0])
+            raise InputError(
+                path,
+                f"{name}: found {column.iloc[i]!r}; write a missing value as an empty cell",
+                line=i + 2,
+            )
         numeric_like = bool(filled.any()) and bool((~np.isnan(numbers) | ~filled.to_numpy()).all())
         if numeric_like:
             infinite = np.isinf(numbers)

@@ -372,6 +372,24 @@ class Tiers(Strict):
     breach: float = Field(ge=0, description="Level that makes the measure BREACH.")
 
 
+P_VALUE_METHODS = frozenset({"ks", "chi_square"})
+
+
+def check_tier_order(tiers: Tiers, method: str) -> None:
+    """Raise ValueError when drift tiers run the wrong way for the method: a p-value breaches
+    below its warn level, a distance above it."""
+    if method in P_VALUE_METHODS:
+        if not 0 < tiers.breach <= tiers.warn <= 1:
+            raise ValueError(
+                f"{method} tiers are p-values: need 0 < breach <= warn <= 1, "
+                f"found warn {tiers.warn}, breach {tiers.breach}"
+            )
+    elif tiers.breach < tiers.warn:
+        raise ValueError(
+            f"{method} tiers need warn <= breach, found warn {tiers.warn}, breach {tiers.breach}"
+        )
+
+
 class DateWindow(Strict):
     """An inclusive date range."""
 
@@ -393,8 +411,8 @@ class Feature(Strict):
     )
     kind: FeatureKind | None = Field(
         default=None,
-        description="numeric or categorical; inferred from the data when omitted "
-        "(text, or two or fewer distinct values, is categorical).",
+        description="numeric or categorical; when omitted, a column whose cells are all numbers "
+        "(or empty) is numeric and any other column categorical.",
     )
     method: DriftMethod = Field(
         default=DriftMethod.auto,
@@ -406,6 +424,18 @@ class Feature(Strict):
     importance: float | None = Field(
         default=None, gt=0, description="Weight in the dataset drift share (default 1)."
     )
+
+    @model_validator(mode="after")
+    def _tiers_fit_method(self) -> Feature:
+        if self.tiers is None:
+            return self
+        if self.method is DriftMethod.auto:
+            raise ValueError(
+                "tiers need an explicit method (auto may pick a p-value test or a distance, "
+                "whose tiers run in opposite directions)"
+            )
+        check_tier_order(self.tiers, self.method.value)
+        return self
 
 
 class Drift(Strict):
@@ -455,6 +485,8 @@ class Drift(Strict):
             raise ValueError("give either `samples` or `bins`, not both")
         if self.samples and not self.reference_samples and self.reference is None:
             raise ValueError("a dated `samples` file needs a `reference` window (start, end)")
+        if self.share is not None:
+            check_tier_order(self.share, "share")
         if self.reference_samples and not self.samples:
             raise ValueError("`reference_samples` needs `samples` for the current window")
         names = [f.name for f in self.features]

@@ -16,6 +16,7 @@ from .charter import (
     Strict,
     Tiers,
     check_threshold_order,
+    check_tier_order,
 )
 
 __all__ = ["AuthorisationRule", "DriftDefaults", "MetricDefault", "Policy", "RitualRule", "Section"]
@@ -124,6 +125,12 @@ class DriftDefaults(Strict):
         default_factory=lambda: Tiers(warn=0.25, breach=0.5),
         description="Share of drifted features (importance-weighted).",
     )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DriftDefaults:
+        for name in ("psi", "ks", "chi_square", "wasserstein", "jensen_shannon", "share"):
+            check_tier_order(getattr(self, name), name)
+        return self
 
 
 class Policy(Strict):

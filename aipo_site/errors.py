@@ -3,7 +3,9 @@
     AipoError                 base class; every error aipo raises on purpose
     ├── InputError            one problem in one input file (path, line, field, expected, found)
     │   └── InputErrors       several InputErrors reported together (all charters are checked)
-    └── ConfigError           bad settings (plugin options, CLI flags, missing folders)
+    ├── ConfigError           bad settings (plugin options, CLI flags, missing folders)
+    └── GitError              a git command failed (defined in aipo_site.load.git; carries
+                              git's stderr and, for a missing ref, how to fetch it)
 
 The MkDocs plugin turns any AipoError into ``mkdocs.exceptions.PluginError``; the CLI prints
 ``error: ...`` and exits 2. Nothing else should reach a user as a traceback.

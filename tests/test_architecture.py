@@ -74,3 +74,23 @@ def test_the_guard_sees_imports():
     plugin = PACKAGE / "mkdocs_plugin" / "plugin.py"
     assert "mkdocs.plugins" in imported(plugin)
     assert "aipo_site.pipeline" in imported(plugin)
+
+
+def test_public_api_is_curated_and_importable():
+    import aipo_site
+
+    assert sorted(aipo_site.__all__) == aipo_site.__all__
+    for name in aipo_site.__all__:
+        assert hasattr(aipo_site, name), name
+    # the version is declared once in pyproject.toml and mirrored here
+    pyproject = (PACKAGE.parent / "pyproject.toml").read_text()
+    assert f'version = "{aipo_site.__version__}"' in pyproject
+
+
+def test_importing_the_package_does_not_import_mkdocs():
+    import subprocess
+    import sys
+
+    code = "import sys, aipo_site; print('mkdocs' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -76,7 +76,7 @@ def _object(name: str, schema: dict[str, Any], defs: dict[str, Any]) -> dict[str
                 "required": field in required,
                 "description": prop.get("description", ""),
                 "default": json.dumps(default)
-                if "default" in prop and default not in ([], {})
+                if "default" in prop and default not in ([], {}, None)
                 else None,
                 "constraints": _constraints(prop),
             }

@@ -20,7 +20,9 @@ from .model.results import Portfolio
 from .model.revision import CommitInfo, Revision
 from .render import badges
 from .render.assets import static_files, vega_bundle
+from .render.blocks import split_page
 from .render.pages import (
+    SEARCHABLE_SECTIONS,
     PageExtras,
     Paths,
     render_dashboard,
@@ -73,6 +75,8 @@ class PortalOptions:
     dashboard_title: str = "Portfolio dashboard"
     reference: bool = True
     assets: bool = True
+    # Keep generated HTML out of Python-Markdown and the search index (see render/blocks.py).
+    split_blocks: bool = False
 
 
 HISTORY_LIMIT = 20
@@ -106,6 +110,10 @@ class Portal:
     files: dict[str, str]  # src_uri -> other content (CSV, SVG, JSON, JS, CSS)
     model_pages: dict[str, str] = field(default_factory=dict)  # model id -> src_uri
     dashboard: str = "dashboard.md"
+    # HTML blocks of generated pages, by src_uri: put back after Markdown (indexed by search)
+    # or into the final HTML (deferred); see render/blocks.py.
+    indexed: dict[str, dict[str, str]] = field(default_factory=dict)
+    deferred: dict[str, dict[str, str]] = field(default_factory=dict)
     stamp: str = ""  # provenance line added to every page
     provenance: Provenance = field(default_factory=Provenance)
 
@@ -176,7 +184,23 @@ def render_portal(
         for name, text in static_files().items():
             files[f"{paths.assets}/{name}"] = text
     stamp = render_stamp(provenance.revision, portfolio.as_of)
-    return Portal(repo, portfolio, pages, files, model_pages, paths.dashboard, stamp, provenance)
+    portal = Portal(
+        repository=repo,
+        portfolio=portfolio,
+        pages=pages,
+        files=files,
+        model_pages=model_pages,
+        dashboard=paths.dashboard,
+        stamp=stamp,
+        provenance=provenance,
+    )
+    if options.split_blocks:
+        for i, src in enumerate([*model_pages.values(), paths.dashboard]):
+            split = split_page(pages[src], prefix=f"{i}x", searchable=SEARCHABLE_SECTIONS)
+            pages[src] = split.markdown
+            portal.indexed[src] = split.indexed
+            portal.deferred[src] = split.deferred
+    return portal
 
 
 def build_portal(source: Source, options: PortalOptions, as_of: dt.date) -> Portal:

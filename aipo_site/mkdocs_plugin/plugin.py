@@ -26,6 +26,7 @@ from ..load.git import revision_info
 from ..load.repository import Layout
 from ..load.source import WorkingTree
 from ..pipeline import Portal, PortalOptions, build_portal, resolve_as_of
+from ..render.blocks import fill
 from ..render.pages import Paths
 from .config import AipoConfig
 
@@ -78,6 +79,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             ),
             dashboard_title=o.dashboard_title,
             reference=o.reference,
+            split_blocks=True,
         )
 
     def _fingerprint(self, options: PortalOptions, as_of: object) -> str:
@@ -164,7 +166,15 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         # Every page says which source revision and evaluation date it was built from.
         if not self.config.enabled or self.portal is None:
             return None
+        html = fill(html, self.portal.indexed.get(page.file.src_uri, {}))
         return html + "\n" + self.portal.stamp
+
+    # Runs after Material's search plugin has indexed the page content (on_page_context).
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        if not self.config.enabled or self.portal is None:
+            return None
+        blocks = self.portal.deferred.get(page.file.src_uri)
+        return fill(output, blocks) if blocks else None
 
     def on_serve(
         self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any

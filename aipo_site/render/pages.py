@@ -19,6 +19,9 @@ from .env import environment, safe_url
 __all__ = ["Paths", "render_dashboard", "render_history", "render_model_page", "render_stamp"]
 
 _STAGE_ORDER = {s: i for i, s in enumerate(Stage)}
+# Sections of a model page whose text goes into the search index, besides the status block and
+# the summary above the first section (see render/blocks.py).
+SEARCHABLE_SECTIONS = frozenset({"Compliance", "Risks"})
 _GAP_LABELS = {
     "incident-owner-missing": "no incident owner",
     "data-contract-missing": "no data contract",

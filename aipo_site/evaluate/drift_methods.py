@@ -75,7 +75,6 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special, stats
 
 __all__ = [
     "DEFAULT_BINS",
@@ -109,6 +108,21 @@ __all__ = [
     "wasserstein",
     "wasserstein_norm",
 ]
+
+
+# scipy.stats costs ~0.4 s to import: loaded on first use, so repositories without drift
+# monitoring (and builds that need no p-value test) never pay for it.
+def _stats():  # type: ignore[no-untyped-def]
+    from scipy import stats
+
+    return stats
+
+
+def _special():  # type: ignore[no-untyped-def]
+    from scipy import special
+
+    return special
+
 
 Method = Literal["psi", "ks", "wasserstein", "jensen_shannon", "chi_square"]
 Kind = Literal["numeric", "categorical"]
@@ -513,7 +527,7 @@ def _js_counts(r: np.ndarray, c: np.ndarray, base: float) -> float:
     p = r / r.sum()
     q = c / c.sum()
     m = (p + q) / 2.0
-    js = np.sum(special.rel_entr(p, m)) + np.sum(special.rel_entr(q, m))
+    js = np.sum(_special().rel_entr(p, m)) + np.sum(_special().rel_entr(q, m))
     js /= np.log(base)
     return float(np.sqrt(max(js / 2.0, 0.0)))
 
@@ -561,7 +575,7 @@ def _chi_square_counts(r: np.ndarray, c: np.ndarray) -> tuple[float, float]:
         return 0.0, 1.0  # one category only: both samples are identical (as scipy)
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
     statistic = float(np.sum((observed - expected) ** 2 / expected))
-    return statistic, float(stats.chi2.sf(statistic, dof))
+    return statistic, float(_stats().chi2.sf(statistic, dof))
 
 
 def chi_square(reference_counts: ArrayLike, current_counts: ArrayLike) -> tuple[float, float]:
@@ -652,7 +666,7 @@ def _ks_sorted(s_ref: np.ndarray, s_cur: np.ndarray) -> tuple[float, float]:
             return d, 1.0
         if n1 != n2:
             # The lattice-path count for unequal sizes is compiled code in scipy: call it.
-            res = stats.ks_2samp(s_ref, s_cur)
+            res = _stats().ks_2samp(s_ref, s_cur)
             return float(res.statistic), float(res.pvalue)
         prob = _prob_outside_square(n1, h)
         if 0.0 <= prob <= 1.0:
@@ -661,7 +675,7 @@ def _ks_sorted(s_ref: np.ndarray, s_cur: np.ndarray) -> tuple[float, float]:
         # probability (round-off for tiny h), with the rounded d.
     m, n = sorted([float(n1), float(n2)], reverse=True)
     en = m * n / (m + n)
-    prob = float(np.clip(stats.kstwo.sf(d, np.round(en)), 0.0, 1.0))
+    prob = float(np.clip(_stats().kstwo.sf(d, np.round(en)), 0.0, 1.0))
     return float(d), prob
 
 
@@ -1100,7 +1114,7 @@ def _binned_batch(
     if not is_psi.all():
         p, q = r[~is_psi], c[~is_psi]
         m = (p + q) / 2.0
-        js = np.sum(special.rel_entr(p, m), axis=1) + np.sum(special.rel_entr(q, m), axis=1)
+        js = np.sum(_special().rel_entr(p, m), axis=1) + np.sum(_special().rel_entr(q, m), axis=1)
         values[~is_psi] = np.sqrt(np.maximum(js / np.log(base) / 2.0, 0.0))
     dropped_ref = ref.shape[1] - n_ref
     dropped_cur = cur.shape[1] - n_cur

@@ -173,13 +173,14 @@ def _fast_parse(text: str, header: list[str], long_form: bool) -> pd.DataFrame |
     values = frame[numeric].to_numpy(dtype="float64")
     if not np.isfinite(values).all():
         return None
-    raw_dates = frame["date"].to_numpy(dtype=object)
-    if not all(len(d) == 10 for d in raw_dates):
+    raw_dates = frame["date"].to_numpy(dtype=object).astype("U11")
+    if (np.char.str_len(raw_dates) != 10).any():
         return None
-    dates = pd.to_datetime(raw_dates, format="%Y-%m-%d", errors="coerce")
-    if dates.isna().any():
+    try:
+        # numpy's ISO parser: rejects 2026-02-30 and anything that is not YYYY-MM-DD.
+        dates = raw_dates.astype("datetime64[D]").astype("datetime64[s]")
+    except ValueError:
         return None
-    dates = dates.to_numpy(dtype="datetime64[s]")
     rows = np.arange(2, lines + 2)
     if long_form:
         metrics = frame["metric"].to_numpy(dtype=object)

@@ -14,7 +14,6 @@ import functools
 import json
 from typing import Any
 
-import altair as alt
 import numpy as np
 
 from ..model.charter import Direction, Risk
@@ -76,6 +75,8 @@ def _csv_cell(text: str) -> str:
 
 @functools.cache
 def _segment_template() -> str:
+    import altair as alt  # only while building a template: ~0.2 s to import
+
     chart = (
         alt.Chart(alt.NamedData(name="series"))
         .transform_filter(alt.FieldEqualPredicate(field="metric", equal=f"{_PLACEHOLDER}metric"))
@@ -127,6 +128,8 @@ def segment_chart_spec(result: SegmentResult, data_url: str) -> dict[str, Any] |
 @functools.cache
 def _kpi_template() -> str:
     """The KPI chart, with placeholders, as JSON text (built once per process)."""
+    import altair as alt  # only while building a template: ~0.2 s to import
+
     # Every KPI chart of a model shares one time axis ending at the evaluation date, so a stale
     # series visibly stops short instead of being stretched to the same width.
     x = alt.X(
@@ -278,6 +281,8 @@ def _round(value: float) -> float:
 
 @functools.cache
 def _risk_template() -> str:
+    import altair as alt  # only while building a template: ~0.2 s to import
+
     grid = (
         alt.Chart(alt.NamedData(name="grid"))
         .mark_rect(stroke="white", strokeWidth=2)
@@ -347,6 +352,8 @@ STATUS_COLORS = {"OK": "#2e7d32", "WARN": "#f0a202", "BREACH": "#d62828"}
 
 @functools.cache
 def _overlay_template() -> str:
+    import altair as alt  # only while building a template: ~0.2 s to import
+
     chart = (
         alt.Chart(alt.NamedData(name="bins"))
         .mark_bar()
@@ -387,6 +394,8 @@ def drift_overlay_spec(feature: FeatureDrift) -> dict[str, Any] | None:
 
 @functools.cache
 def _drift_time_template() -> str:
+    import altair as alt  # only while building a template: ~0.2 s to import
+
     x = alt.X(
         "period:T",
         title=None,

@@ -19,33 +19,13 @@ import pytest
 
 from aipo_site.cli import main
 from aipo_site.cli.formats import _gh_command, md
-from tests.conftest import daily_csv
+from tests.conftest import MINI_CHARTER, daily_csv
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
-CHARTER = """\
-id: {id}
-name: {name}
-summary: A fixture model.
-business_unit: Testing
-owner: {{name: Ada Owner, email: ada@example.com}}
-incident_owner: {{name: Ivan Incident}}
-lifecycle: {{stage: production, since: 2026-01-01}}
-kpis:
-  - metric: recall
-    baseline: {{value: 0.8}}
-    freshness_days: 3
-data_sources:
-  - name: Events
-    categories: [personal]
-    regions: [EU]
-    authorisation: {{record: DPIA-1}}
-    contract: https://example.com/contract
-retraining: {{cadence_days: 90, last_retrained: 2026-10-01}}
-escalation:
-  - {{name: L1, "on": warn, trigger: KPI warn, who: Data science, response_time: 2 days}}
-  - {{name: L2, "on": breach, trigger: KPI breach, who: AIPO, response_time: 4 hours}}
-"""
+# The shared fixture charter, with a baseline of 0.8 instead of 0.9.
+CHARTER = MINI_CHARTER.replace("baseline: {{value: 0.9}}", "baseline: {{value: 0.8}}")
+assert CHARTER != MINI_CHARTER
 
 # recall: policy thresholds warn 0.80 / breach 0.75; baseline 0.8 (drop tolerated 5 % / 10 %)
 VALUES = {"ok": 0.85, "warn": 0.79, "breach": 0.70}

@@ -344,6 +344,22 @@ def _period_starts(start: dt.date, end: dt.date, period: str) -> list[dt.date]:
     return out
 
 
+def _add_period(
+    start: dt.date,
+    results: list[FeatureDrift],
+    points: list[DriftPoint],
+    shares: list[tuple[dt.date, float]],
+) -> None:
+    """Record one period's evaluable features and their drift share."""
+    measured = [r for r in results if r.status is not Status.NO_DATA and r.value is not None]
+    for r in measured:
+        score = r.p_value if r.method in dm.P_VALUE_METHODS else r.value
+        points.append(DriftPoint(start, r.name, float(score), r.status))
+    if measured:
+        drifted = np.array([r.level >= Level.WARN for r in measured])
+        shares.append((start, dm.drift_share(drifted, np.array([r.importance for r in measured]))))
+
+
 def _over_time_samples(
     drift: Drift,
     samples: pd.DataFrame,
@@ -362,21 +378,12 @@ def _over_time_samples(
         if int(mask.sum()) < MIN_PERIOD_ROWS:
             continue
         window = samples[mask]
-        flags, weights = [], []
-        for feature in drift.features:
-            if feature.name not in methods:
-                continue
-            result, _ = _measure_samples(
-                feature, reference, window, defaults, methods[feature.name]
-            )
-            if result.status is Status.NO_DATA or result.value is None:
-                continue
-            score = result.p_value if result.method in dm.P_VALUE_METHODS else result.value
-            points.append(DriftPoint(start, feature.name, float(score), result.status))
-            flags.append(result.status.level >= Level.WARN)
-            weights.append(result.importance)
-        if flags:
-            shares.append((start, dm.drift_share(np.array(flags), np.array(weights))))
+        results = [
+            _measure_samples(f, reference, window, defaults, methods[f.name])[0]
+            for f in drift.features
+            if f.name in methods
+        ]
+        _add_period(start, results, points, shares)
     return points, shares
 
 
@@ -390,17 +397,8 @@ def _over_time_bins(
         start = dt.date.fromisoformat(str(period))
         if start > as_of:
             continue
-        flags, weights = [], []
-        for feature in drift.features:
-            result = _measure_bins(feature, rows, defaults)
-            if result.status is Status.NO_DATA or result.value is None:
-                continue
-            score = result.p_value if result.method in dm.P_VALUE_METHODS else result.value
-            points.append(DriftPoint(start, feature.name, float(score), result.status))
-            flags.append(result.status.level >= Level.WARN)
-            weights.append(result.importance)
-        if flags:
-            shares.append((start, dm.drift_share(np.array(flags), np.array(weights))))
+        results = [_measure_bins(f, rows, defaults) for f in drift.features]
+        _add_period(start, results, points, shares)
     return points, shares
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model.charter import Drift
+from .csvtext import decode_csv, read_header
 from .yamlfile import YamlDocument
 
 __all__ = ["DriftInputs", "parse_bins_csv", "parse_samples_csv", "read_drift_inputs"]
@@ -43,36 +44,6 @@ class DriftInputs:
     bins: pd.DataFrame | None = None  # feature, bin, reference_count, current_count, period
     files: list[str] = field(default_factory=list)
     digest: str = ""  # sha256 over the files' paths and bytes: the cache key of the evaluation
-
-
-def _text(raw: bytes, path: str) -> str:
-    if len(raw) > MAX_BYTES:
-        raise InputError(path, f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        raise InputError(path, "contains a NUL byte", line=raw[:nul].count(b"\n") + 1)
-    try:
-        return raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise InputError(path, f"not valid UTF-8 (byte {e.start})", line=line) from None
-
-
-def _header(text: str, path: str) -> list[str]:
-    first = text.split("\n", 1)[0].rstrip("\r")
-    if not first.strip():
-        raise InputError(path, "expected a header row", line=1)
-    header = [h.strip() for h in next(csv.reader([first]))]
-    if len(header) == 1 and any(sep in first for sep in ";\t|"):
-        raise InputError(path, "the header is not comma-separated", line=1)
-    seen: set[str] = set()
-    for name in header:
-        if not name:
-            raise InputError(path, "the header has an empty column name", line=1)
-        if name in seen:
-            raise InputError(path, f"column {name!r} appears twice in the header", line=1)
-        seen.add(name)
-    return header
 
 
 def _read(text: str, header: list[str], path: str) -> pd.DataFrame:
@@ -117,8 +88,8 @@ def _dates(column: pd.Series, path: str) -> np.ndarray:
 def parse_samples_csv(raw: bytes, path: str, *, dated: bool) -> pd.DataFrame:
     """Raw feature samples: text columns as they are, numeric-looking columns as float64 with
     NaN for empty cells. ``dated`` requires a ``date`` column."""
-    text = _text(raw, path)
-    header = _header(text, path)
+    text = decode_csv(raw, path, MAX_BYTES)
+    header = read_header(text, path, "one column per feature", what="sample CSVs")
     if dated and "date" not in header:
         raise InputError(path, "expected a 'date' column to split reference and current", line=1)
     frame = _read(text, header, path)
@@ -154,8 +125,10 @@ def parse_samples_csv(raw: bytes, path: str, *, dated: bool) -> pd.DataFrame:
 
 def parse_bins_csv(raw: bytes, path: str) -> pd.DataFrame:
     """Pre-binned counts; raises InputError when the counts are malformed or do not add up."""
-    text = _text(raw, path)
-    header = _header(text, path)
+    text = decode_csv(raw, path, MAX_BYTES)
+    header = read_header(
+        text, path, "feature,bin,reference_count,current_count[,period]", what="bins CSVs"
+    )
     missing = [c for c in BIN_COLUMNS if c not in header]
     extra = [c for c in header if c not in [*BIN_COLUMNS, "period"]]
     if missing or extra:

@@ -30,6 +30,8 @@ def fmt_pct(fraction: float | None) -> str:
     if fraction is None or not math.isfinite(fraction):
         return "—"
     pct = fraction * 100
+    if pct == 0:
+        return "0%"
     return f"{pct:.0f}%" if abs(pct) >= 10 else f"{pct:.1f}%"
 
 

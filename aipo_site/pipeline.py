@@ -18,12 +18,10 @@ from .model.charter import Charter
 from .model.policy import Policy
 from .model.results import Portfolio
 from .model.revision import CommitInfo, Revision
-from .render import badges
 from .render.assets import static_files, vega_bundle
 from .render.blocks import split_page
 from .render.pages import (
     SEARCHABLE_SECTIONS,
-    PageExtras,
     Paths,
     render_dashboard,
     render_history,
@@ -136,25 +134,17 @@ def render_portal(
     pages: dict[str, str] = {}
     files: dict[str, str] = {}
     model_pages: dict[str, str] = {}
-    extras = PageExtras()
     for result in portfolio.models:
         history = (
             provenance.histories.get(result.path, []) if provenance.histories is not None else None
         )
-        sections = [
-            *extras.sections.get(result.id, []),
-            render_history(history, result.path, HISTORY_LIMIT, provenance.shallow),
-        ]
+        sections = [render_history(history, result.path, HISTORY_LIMIT, provenance.shallow)]
         page, data = render_model_page(result, paths, sections)
         src = paths.model_page(result.id)
         pages[src] = page
         model_pages[result.id] = src
         files.update(data)
-        files[paths.badge_svg(result.id)] = badges.model_badge_svg(result)
-        files[paths.badge_json(result.id)] = badges.badge_json(result)
-    pages[paths.dashboard] = render_dashboard(
-        portfolio, paths, title=options.dashboard_title, extras=extras
-    )
+    pages[paths.dashboard] = render_dashboard(portfolio, paths, title=options.dashboard_title)
     if options.reference:
         charter_ref, policy_ref = f"{paths.reference}/charter.md", f"{paths.reference}/policy.md"
         charter_schema = paths.relative(charter_ref, "schema/charter.schema.json")

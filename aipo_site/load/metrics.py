@@ -27,7 +27,6 @@ __all__ = ["COLUMNS", "MAX_CSV_BYTES", "empty_frame", "parse_metric_csv"]
 
 MAX_CSV_BYTES = 200_000_000
 MAX_COLUMNS = 500
-MAX_REPORTED = 5
 COLUMNS = ["date", "metric", "value", "segment"]
 _METRIC = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _LONG = {"date", "metric", "value", "segment"}

@@ -61,16 +61,6 @@ class Repository:
     def model(self, model_id: str) -> ModelInputs | None:
         return next((m for m in self.models if m.id == model_id), None)
 
-    def input_files(self) -> list[str]:
-        """Every file the portal was built from (for watching and cache keys)."""
-        files = [self.policy_path] if self.policy_document else []
-        for m in self.models:
-            files.append(m.path)
-            files.extend(m.metric_files)
-            if m.drift is not None:
-                files.extend(m.drift.files)
-        return files
-
 
 def load_repository(source: Source, layout: Layout | None = None) -> Repository:
     """Read and validate every charter, the policy and every metric CSV.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from importlib import resources
 from pathlib import Path
@@ -49,7 +48,3 @@ def static_files() -> dict[str, str]:
     """aipo.js and aipo.css from the package."""
     folder = resources.files("aipo_site.render") / "static"
     return {name: (folder / name).read_text(encoding="utf-8") for name in ("aipo.js", "aipo.css")}
-
-
-def fingerprint(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]

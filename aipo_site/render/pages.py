@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -77,15 +77,6 @@ class Paths:
         return "./" if rel in (".", "./") else rel
 
 
-@dataclass
-class PageExtras:
-    """Extra sections and dashboard columns contributed by other evaluators (drift, history)."""
-
-    sections: dict[str, list[Markup]] = field(default_factory=dict)
-    columns: list[str] = field(default_factory=list)
-    cells: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-
 def _contact(person: Contact) -> Markup:
     text = escape(person.name)
     if person.role:
@@ -148,7 +139,8 @@ def _retraining_text(m: ModelResult) -> str:
 def render_model_page(
     m: ModelResult, paths: Paths, extras: list[Markup] | None = None
 ) -> tuple[str, dict[str, str]]:
-    """The model page (Markdown) and the data files its charts load (site path -> CSV)."""
+    """The model page (Markdown) and the files beside it (site path -> text): the CSVs its charts
+    load and its status badges."""
     page = paths.model_page(m.id)
     data_url = paths.relative(page, paths.model_data(m.id))
     kpi_charts = []
@@ -216,7 +208,11 @@ def render_model_page(
             },
         )
     )
-    data = {paths.model_data(m.id): charts.series_csv(m.kpis)}
+    data = {
+        paths.model_data(m.id): charts.series_csv(m.kpis),
+        paths.badge_svg(m.id): svg,
+        paths.badge_json(m.id): badges.badge_json(m),
+    }
     if any(v["spec"] for v in segment_views):
         data[paths.segment_data(m.id)] = charts.segments_csv(m.segments)
     return text, data
@@ -226,14 +222,8 @@ def _svg_width(svg: str) -> int:
     return int(svg.split('width="', 1)[1].split('"', 1)[0])
 
 
-def render_dashboard(
-    portfolio: Portfolio,
-    paths: Paths,
-    title: str = "Portfolio dashboard",
-    extras: PageExtras | None = None,
-) -> str:
+def render_dashboard(portfolio: Portfolio, paths: Paths, title: str = "Portfolio dashboard") -> str:
     """The portfolio dashboard page (Markdown)."""
-    extras = extras or PageExtras()
     page = paths.dashboard
     rows = []
     for m in sorted(portfolio.models, key=lambda m: (-m.status, m.charter.name.casefold(), m.id)):
@@ -254,7 +244,6 @@ def render_dashboard(
                 "retraining_overdue": bool(m.retraining_due and m.retraining_due < m.as_of),
                 "due_sort": m.retraining_due.isoformat() if m.retraining_due else "9999",
                 "escalation_rank": escalation_rank,
-                "extra_cells": extras.cells.get(m.id, []),
                 "drift": m.drift,
             }
         )
@@ -267,7 +256,6 @@ def render_dashboard(
             counts=portfolio.counts(),
             levels=[Level.BREACH, Level.WARN, Level.OK],
             as_of=portfolio.as_of,
-            extra_columns=extras.columns,
         )
     )
 

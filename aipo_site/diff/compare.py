@@ -16,6 +16,7 @@ from typing import TypeVar
 from ..fmt import fmt_date, fmt_pct, fmt_value
 from ..load.repository import Repository
 from ..model.charter import (
+    P_VALUE_METHODS,
     Authorisation,
     Charter,
     Contact,
@@ -175,7 +176,6 @@ def _compare_tiers(
 
 # Drift measures compared as p-values (a low p-value is drift); the others are distances.
 # Mirrors aipo_site.evaluate.drift_methods.P_VALUE_METHODS.
-_P_VALUE_METHODS = {"ks", "chi_square"}
 
 
 def _drift_tiers(t: Tiers | None, method: str | None = None) -> str | None:
@@ -354,7 +354,7 @@ def _policy(base: State, head: State) -> tuple[list[Change], set[str]]:
         if a_t == b_t:
             continue
         # The share of drifted features and distances: higher tiers are looser; p-values: lower.
-        looser, _ = _compare_tiers(a_t, b_t, method in _P_VALUE_METHODS)
+        looser, _ = _compare_tiers(a_t, b_t, method in P_VALUE_METHODS)
         add(
             Kind.DRIFT_TIERS_LOOSENED if looser else Kind.DRIFT_TIERS_TIGHTENED,
             S.CRITICAL if looser else S.INFO, f"drift.{method}", _drift_tiers(a_t), _drift_tiers(b_t),
@@ -652,7 +652,7 @@ def _drift(b: ModelResult, h: ModelResult, out: _Out) -> None:
         elif x != y:
             (mx, tx), (my, ty) = x, y
             if mx == my and mx is not None and tx is not None and ty is not None:
-                looser, _ = _compare_tiers(tx, ty, mx in _P_VALUE_METHODS)
+                looser, _ = _compare_tiers(tx, ty, mx in P_VALUE_METHODS)
                 sev = S.REVIEW if looser else S.INFO
                 kind = Kind.DRIFT_TIERS_LOOSENED if looser else Kind.DRIFT_TIERS_TIGHTENED
             else:  # another measure, or tiers appear or vanish: not comparable

@@ -49,7 +49,6 @@ __all__ = ["concept_summary", "drift_problems", "evaluate_drift"]
 MIN_PERIOD_ROWS = 30
 _CACHE: OrderedDict[str, DriftResult] = OrderedDict()
 _CACHE_SIZE = 4096
-_CODE_STATUS = {0: Status.OK, 1: Status.WARN, 2: Status.BREACH}
 
 
 class _CannotEvaluate(Exception):
@@ -268,7 +267,7 @@ def _measure_samples(
     except (_CannotEvaluate, ValueError) as e:
         return _cannot(feature, kind, wanted, str(e)), wanted
     tiers = _tiers(feature, value.method, defaults)
-    status = _CODE_STATUS[dm.tier(value.method, value.score, tiers.warn, tiers.breach)]
+    status = Status.of_code(dm.tier(value.method, value.score, tiers.warn, tiers.breach))
     note = _numeric_note(ref, cur) if kind == "numeric" else ""
     return (
         FeatureDrift(
@@ -313,7 +312,7 @@ def _measure_bins(feature: Feature, counts: pd.DataFrame, defaults: DriftDefault
     except ValueError as e:
         return _cannot(feature, "categorical", method, str(e))
     tiers = _tiers(feature, value.method, defaults)
-    status = _CODE_STATUS[dm.tier(value.method, value.score, tiers.warn, tiers.breach)]
+    status = Status.of_code(dm.tier(value.method, value.score, tiers.warn, tiers.breach))
     return FeatureDrift(
         name=feature.name,
         kind="binned",
@@ -452,7 +451,7 @@ def _evaluate(
             np.array([f.importance for f in evaluable]),
         )
         code = dm.tier("psi", share, share_tiers.warn, share_tiers.breach)
-        share_status = _CODE_STATUS[code]
+        share_status = Status.of_code(code)
     else:
         share, share_status = None, Status.NO_DATA
     return DriftResult(

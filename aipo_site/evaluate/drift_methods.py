@@ -76,6 +76,8 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..model.charter import P_VALUE_METHODS as _P_VALUE_METHODS
+
 __all__ = [
     "DEFAULT_BINS",
     "DEFAULT_EPS",
@@ -130,8 +132,8 @@ Kind = Literal["numeric", "categorical"]
 METHODS: tuple[str, ...] = ("psi", "ks", "wasserstein", "jensen_shannon", "chi_square")
 """Every method name ``measure`` accepts (plus ``"auto"``)."""
 
-P_VALUE_METHODS = frozenset({"ks", "chi_square"})
-"""Methods tiered on their p-value, where lower is worse."""
+# Methods tiered on their p-value, where lower is worse (defined with the charter's tiers).
+P_VALUE_METHODS = _P_VALUE_METHODS
 
 RAW_ONLY_METHODS = frozenset({"ks", "wasserstein"})
 """Methods that need raw numeric samples (not counts, not categories)."""

@@ -132,9 +132,6 @@ def _to_date(value: np.datetime64) -> dt.date:
     return value.astype("datetime64[D]").item()
 
 
-_CODE_STATUS = {0: Status.OK, 1: Status.WARN, 2: Status.BREACH}
-
-
 def evaluate_kpi(
     r: ResolvedKpi,
     series: tuple[np.ndarray, np.ndarray] | None,
@@ -179,7 +176,7 @@ def evaluate_kpi(
 
     if r.thresholds is not None and r.direction is not None:
         codes = _classify(rolling, r.thresholds, r.direction)
-        status = _CODE_STATUS[int(codes[-1])]
+        status = Status.of_code(int(codes[-1]))
         since = _since(codes, dates)
         if status is Status.OK:
             message = f"{shown} is within thresholds ({window})"
@@ -214,7 +211,7 @@ def evaluate_kpi(
         drop = float(drops[-1])
         tiers = r.max_drop
         drop_codes = np.where(drops >= tiers.breach, 2, np.where(drops >= tiers.warn, 1, 0))
-        drop_status = _CODE_STATUS[int(drop_codes[-1])]
+        drop_status = Status.of_code(int(drop_codes[-1]))
         if drop_status is not Status.OK:
             message += (
                 f"; {fmt_pct(drop)} worse than its original baseline "

@@ -67,6 +67,11 @@ class Status(StrEnum):
     def level(self) -> Level:
         return _STATUS_LEVEL[self]
 
+    @classmethod
+    def of_code(cls, code: int) -> Status:
+        """OK, WARN or BREACH for a tier code 0, 1 or 2."""
+        return (cls.OK, cls.WARN, cls.BREACH)[code]
+
     @property
     def slug(self) -> str:
         return self.value.lower().replace(" ", "-")

@@ -39,6 +39,7 @@ __all__ = [
     "evaluate_source",
     "read_provenance",
     "resolve_as_of",
+    "source_revision",
 ]
 
 AS_OF_ENV = "AIPO_AS_OF"
@@ -90,10 +91,16 @@ class Provenance:
     shallow: bool = False
 
 
-def read_provenance(root: str | Path, repo: Repository) -> Provenance:
-    """The revision and charter histories of a working tree (one git call for all charters)."""
-    layout = repo.layout
-    revision = revision_info(root, [layout.charters, layout.policy, layout.metrics])
+def source_revision(root: str | Path, layout: Layout) -> Revision | None:
+    """The commit a working tree is at, dirty when the governance inputs have changes."""
+    return revision_info(root, [layout.charters, layout.policy, layout.metrics])
+
+
+def read_provenance(
+    root: str | Path, repo: Repository, revision: Revision | None = None
+) -> Provenance:
+    """The revision (read unless given) and the charter histories (one git call for all)."""
+    revision = revision or source_revision(root, repo.layout)
     history = histories(root, [m.path for m in repo.models], limit=HISTORY_LIMIT)
     return Provenance(revision, history, is_shallow(root) if history is not None else False)
 
@@ -193,10 +200,17 @@ def render_portal(
     return portal
 
 
-def build_portal(source: Source, options: PortalOptions, as_of: dt.date) -> Portal:
-    """load -> evaluate -> render (with git provenance when the source is a working tree)."""
+def build_portal(
+    source: Source, options: PortalOptions, as_of: dt.date, *, revision: Revision | None = None
+) -> Portal:
+    """load -> evaluate -> render (with git provenance when the source is a working tree).
+
+    ``revision`` saves reading it again when the caller already has (the plugin's cache key).
+    """
     repo, portfolio = evaluate_source(source, options.layout, as_of)
     provenance = (
-        read_provenance(source.root, repo) if isinstance(source, WorkingTree) else Provenance()
+        read_provenance(source.root, repo, revision)
+        if isinstance(source, WorkingTree)
+        else Provenance()
     )
     return render_portal(repo, portfolio, options, provenance)

@@ -23,10 +23,9 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from ..errors import AipoError
-from ..load.git import revision_info
 from ..load.repository import Layout
 from ..load.source import WorkingTree
-from ..pipeline import Portal, PortalOptions, build_portal, resolve_as_of
+from ..pipeline import Portal, PortalOptions, build_portal, resolve_as_of, source_revision
 from ..render.blocks import fill
 from ..render.pages import Paths
 from .config import AipoConfig
@@ -83,11 +82,10 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             split_blocks=True,
         )
 
-    def _fingerprint(self, options: PortalOptions, as_of: object) -> str:
-        """A key over the options, the date and every input file's size and mtime."""
+    def _fingerprint(self, options: PortalOptions, as_of: object, revision: object) -> str:
+        """A key over the options, the date, the revision (a new commit changes the pages'
+        provenance stamp even when no input file changed) and every input's size and mtime."""
         layout = options.layout
-        # A new commit changes the pages' provenance stamp even when no input file changed.
-        revision = revision_info(self._root, [layout.charters, layout.policy, layout.metrics])
         digest = hashlib.sha256(repr((options, as_of, revision)).encode())
         for folder in (layout.charters, layout.metrics):
             base = self._root / folder
@@ -109,13 +107,16 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         try:
             as_of = resolve_as_of(self.config.as_of)
             options = self._options(config)
-            key = self._fingerprint(options, as_of)
+            revision = source_revision(self._root, options.layout)
+            key = self._fingerprint(options, as_of, revision)
             if self.portal is None or key != self._cache_key:
                 # The pipeline allocates millions of small, long-lived objects: the cyclic
                 # collector's passes over them cost ~10% of a 1,000-model build and free nothing.
                 gc.disable()
                 try:
-                    self.portal = build_portal(WorkingTree(self._root), options, as_of)
+                    self.portal = build_portal(
+                        WorkingTree(self._root), options, as_of, revision=revision
+                    )
                 finally:
                     gc.enable()
                 self._cache_key = key

@@ -9,7 +9,7 @@ ignoring case.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -72,8 +72,7 @@ def compare(base: State, head: State) -> GovernanceDiff:
     unchanged: list[str] = []
     before = {m.id: m for m in base.portfolio.models}
     after = {m.id: m for m in head.portfolio.models}
-    for model_id in sorted(before.keys() | after.keys()):
-        b, h = before.get(model_id), after.get(model_id)
+    for model_id, b, h in _matched(before, after):
         if b is None:
             assert h is not None
             models.append(_added(h))
@@ -149,6 +148,14 @@ def _names(models: Iterable[str]) -> str:
     return ", ".join(ids) if ids else "no model today"
 
 
+def _matched(
+    base: Mapping[str, T], head: Mapping[str, T]
+) -> Iterator[tuple[str, T | None, T | None]]:
+    """The items of both sides matched by key, in key order; None where a side lacks one."""
+    for key in sorted(base.keys() | head.keys()):
+        yield key, base.get(key), head.get(key)
+
+
 def _by(items: Iterable[T], key: Callable[[T], str]) -> dict[str, T]:
     out: dict[str, T] = {}
     for item in items:
@@ -203,8 +210,7 @@ def _policy(base: State, head: State) -> tuple[list[Change], set[str]]:
     ) -> None:
         out.append(Change(kind, sev, item, before, after, message))
 
-    for metric in sorted(pb.metrics.keys() | ph.metrics.keys()):
-        db, dh = pb.metrics.get(metric), ph.metrics.get(metric)
+    for metric, db, dh in _matched(pb.metrics, ph.metrics):
         if db == dh:
             continue
         changed.add(metric)
@@ -331,8 +337,7 @@ def _policy(base: State, head: State) -> tuple[list[Change], set[str]]:
 
     rb = _by(pb.rituals, lambda r: r.ritual.casefold())
     rh = _by(ph.rituals, lambda r: r.ritual.casefold())
-    for key in sorted(rb.keys() | rh.keys()):
-        a_rule, b_rule = rb.get(key), rh.get(key)
+    for _, a_rule, b_rule in _matched(rb, rh):
         if a_rule == b_rule:
             continue
         name = b_rule.ritual if b_rule is not None else a_rule.ritual  # type: ignore[union-attr]
@@ -574,8 +579,7 @@ def _other_sections(cb: Charter, ch: Charter, out: _Out) -> None:
 
 def _segments(cb: Charter, ch: Charter, out: _Out) -> None:
     sb, sh = _by(cb.segments, lambda g: g.metric), _by(ch.segments, lambda g: g.metric)
-    for metric in sorted(sb.keys() | sh.keys()):
-        x, y = sb.get(metric), sh.get(metric)
+    for metric, x, y in _matched(sb, sh):
         item = f"{metric} by segment"
         if x is None:
             assert y is not None
@@ -637,8 +641,7 @@ def _drift(b: ModelResult, h: ModelResult, out: _Out) -> None:
         )  # fmt: skip
         return
     fb, fh = _feature_tiers(b), _feature_tiers(h)
-    for name in sorted(fb.keys() | fh.keys()):
-        x, y = fb.get(name), fh.get(name)
+    for name, x, y in _matched(fb, fh):
         if x is None:
             out.add(
                 Kind.DRIFT_FEATURE_ADDED, S.INFO, name, None, _drift_tiers(y[1], y[0]) or "monitored",
@@ -720,8 +723,7 @@ def _status_text(k: KpiResult) -> str:
 
 def _kpis(b: ModelResult, h: ModelResult, ctx: _Context, out: _Out) -> None:
     kb, kh = _by(b.kpis, lambda k: k.metric), _by(h.kpis, lambda k: k.metric)
-    for metric in sorted(kb.keys() | kh.keys()):
-        x, y = kb.get(metric), kh.get(metric)
+    for _, x, y in _matched(kb, kh):
         if x is None:
             assert y is not None
             shown = _thresholds(y.thresholds, y.unit, y.threshold_source)
@@ -860,8 +862,7 @@ def _requires_authorisation(policy: Policy, s: DataSource) -> bool:
 
 def _data(cb: Charter, ch: Charter, policy: Policy, out: _Out) -> None:
     db, dh = _by(cb.data_sources, lambda s: s.name), _by(ch.data_sources, lambda s: s.name)
-    for name in sorted(db.keys() | dh.keys()):
-        x, y = db.get(name), dh.get(name)
+    for name, x, y in _matched(db, dh):
         if x is None:
             assert y is not None
             auth = _authorisation(y.authorisation) or "no authorisation record"
@@ -970,8 +971,7 @@ _SIGN_OFF = {RiskStatus.closed, RiskStatus.accepted}
 
 def _risks(cb: Charter, ch: Charter, out: _Out) -> None:
     rb, rh = _by(cb.risks, lambda r: r.title), _by(ch.risks, lambda r: r.title)
-    for title in sorted(rb.keys() | rh.keys()):
-        x, y = rb.get(title), rh.get(title)
+    for title, x, y in _matched(rb, rh):
         if x is None:
             assert y is not None
             shown = f"{y.kind.value} · {_risk_rating(y)} · {y.status.value}"
@@ -1006,8 +1006,7 @@ _TRIGGER_ORDER = {Trigger.warn: 0, Trigger.breach: 1}
 def _ladder(cb: Charter, ch: Charter, out: _Out) -> None:
     """The escalation ladder, decision rights and the operating rhythm."""
     eb, eh = _by(cb.escalation, lambda e: e.name), _by(ch.escalation, lambda e: e.name)
-    for name in sorted(eb.keys() | eh.keys()):
-        x, y = eb.get(name), eh.get(name)
+    for name, x, y in _matched(eb, eh):
         if x is None:
             assert y is not None
             out.add(
@@ -1030,8 +1029,7 @@ def _ladder(cb: Charter, ch: Charter, out: _Out) -> None:
 
     db = _by(cb.decision_rights, lambda d: d.decision.casefold())
     dh = _by(ch.decision_rights, lambda d: d.decision.casefold())
-    for key in sorted(db.keys() | dh.keys()):
-        x, y = db.get(key), dh.get(key)
+    for _, x, y in _matched(db, dh):
         if x is None:
             assert y is not None
             out.add(
@@ -1051,8 +1049,7 @@ def _ladder(cb: Charter, ch: Charter, out: _Out) -> None:
 
     rb = _by(cb.rhythm, lambda r: r.ritual.casefold())
     rh = _by(ch.rhythm, lambda r: r.ritual.casefold())
-    for key in sorted(rb.keys() | rh.keys()):
-        x, y = rb.get(key), rh.get(key)
+    for _, x, y in _matched(rb, rh):
         if x is None:
             assert y is not None
             out.add(

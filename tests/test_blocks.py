@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import pytest
+
 from aipo_site.render.blocks import fill, split_page
 
 PAGE = """---
 title: "x"
 ---
 
-# Model
+<h1>Model</h1>
 
 <div class="hero">status</div>
 
 <div>summary</div>
 
+<!--aipo:section-->
+
 ## KPIs
 
 <table><tr><td>1</td></tr></table>
+
+<!--aipo:section-->
 
 ## Compliance
 
@@ -27,11 +33,13 @@ title: "x"
 def test_split_keeps_front_matter_and_headings():
     split = split_page(PAGE, prefix="3x", searchable=frozenset({"Compliance"}))
     assert split.markdown.startswith('---\ntitle: "x"\n---\n')
-    assert "# Model" in split.markdown and "## KPIs" in split.markdown
+    assert "## KPIs" in split.markdown and "## Compliance" in split.markdown
     assert "<table>" not in split.markdown and "hero" not in split.markdown
     assert list(split.indexed) == ["3x0", "3x2"]  # status block, compliance
     assert list(split.deferred) == ["3x1"]  # the KPI table
-    assert split.indexed["3x0"] == '<div class="hero">status</div>\n\n<div>summary</div>'
+    assert split.indexed["3x0"] == (
+        '<h1>Model</h1>\n\n<div class="hero">status</div>\n\n<div>summary</div>'
+    )
 
 
 def test_fill_restores_blocks_and_leaves_other_comments():
@@ -55,3 +63,20 @@ def test_user_text_cannot_forge_a_placeholder(mini_repo):
     html = (root / "site" / "models" / "m1" / "index.html").read_text()
     assert html.count('<div class="aipo-hero ') == 1
     assert "<!--aipo:" not in html
+
+
+def test_only_marked_headings_are_structure():
+    """A line that looks like a heading (as charter text once could produce) stays in its block:
+    it never reaches Python-Markdown."""
+    page = PAGE.replace(
+        "<div>summary</div>", "<div>summary\n## [x](javascript:alert(1)){: autofocus }\n</div>"
+    )
+    split = split_page(page, prefix="0x", searchable=frozenset())
+    assert "javascript" not in split.markdown
+    assert "## [x](javascript:alert(1))" in split.indexed["0x0"]
+    assert split.markdown.count("## ") == 2
+
+
+def test_marker_without_heading_is_a_bug():
+    with pytest.raises(ValueError, match="not followed by a heading"):
+        split_page("<!--aipo:section-->\n\n<p>text</p>\n", prefix="0x", searchable=frozenset())

@@ -3,13 +3,18 @@
 A model page is mostly raw HTML (tables, charts, ladders). MkDocs would run Python-Markdown over
 all of it, and Material's search plugin would parse it again to build the index, although the
 HTML needs neither: at 1,000 models that is most of the build. So each HTML block between two
-headings becomes a placeholder comment in the Markdown MkDocs sees; the headings stay (they make
-the table of contents and the permalinks). The plugin puts the blocks back:
+section headings becomes a placeholder comment in the Markdown MkDocs sees; the headings stay
+(they make the table of contents and the permalinks). The plugin puts the blocks back:
 
-- *indexed* blocks (the status and answer, the summary, the compliance findings) right after the
-  Markdown is converted, so the search index has the text people search for;
+- *indexed* blocks (the title, status and answer, the summary, the compliance findings) right
+  after the Markdown is converted, so the search index has the text people search for;
 - *deferred* blocks (tables of numbers, charts) into the final HTML of the page, after the search
   plugin has read it, so the index stays small.
+
+Only a template's own ``section()`` starts a section: the line :data:`SECTION_MARK`, a blank line,
+then the heading. Nothing else, wherever it stands and whatever it looks like (a line starting
+with ``#`` included), is structure to the splitter, so no charter text can become a heading, and
+no charter text goes through Python-Markdown at all.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["PLACEHOLDER", "SplitPage", "fill", "split_page"]
+from .env import SECTION_MARK
+
+__all__ = ["PLACEHOLDER", "SECTION_MARK", "SplitPage", "fill", "split_page"]
 
 PLACEHOLDER = re.compile(r"<!--aipo:([0-9]+x[0-9]+)-->")
 _HEADING = re.compile(r"^(#{1,6}) (.*)$")
@@ -54,15 +61,19 @@ def split_page(text: str, prefix: str, searchable: frozenset[str]) -> SplitPage:
         target[key] = html
         lines.extend([f"<!--aipo:{key}-->", ""])
 
-    for line in body.split("\n"):
-        match = _HEADING.match(line)
-        if match:
-            flush()
-            if len(match.group(1)) >= 2:
-                section = match.group(2).strip()
-            lines.extend([line, ""])
-        else:
+    rows = iter(body.split("\n"))
+    for line in rows:
+        if line != SECTION_MARK:
             chunk.append(line)
+            continue
+        heading = next((row for row in rows if row.strip()), "")
+        match = _HEADING.match(heading)
+        if match is None:
+            raise ValueError(f"section marker not followed by a heading: {heading[:40]!r}")
+        flush()
+        if len(match.group(1)) >= 2:
+            section = match.group(2).strip()
+        lines.extend([heading, ""])
     flush()
     out.markdown = front + "\n".join(lines)
     return out

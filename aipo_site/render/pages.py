@@ -7,14 +7,14 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..fmt import fmt_date
 from ..model.charter import Contact, Stage
 from ..model.results import Level, ModelResult, Portfolio
 from ..model.revision import CommitInfo, Revision
 from . import badges, charts
-from .env import environment, safe_url
+from .env import Block, environment, safe_url, text
 
 __all__ = ["Paths", "render_dashboard", "render_history", "render_model_page", "render_stamp"]
 
@@ -78,23 +78,23 @@ class Paths:
 
 
 def _contact(person: Contact) -> Markup:
-    text = escape(person.name)
+    html = text(person.name)
     if person.role:
-        text += Markup(" <span class='aipo-quiet'>(") + escape(person.role) + Markup(")</span>")
+        html += Markup(" <span class='aipo-quiet'>(") + text(person.role) + Markup(")</span>")
     if person.email and safe_url(f"mailto:{person.email}"):
-        text += Markup(" · <a href='mailto:") + escape(person.email) + Markup("'>")
-        text += escape(person.email) + Markup("</a>")
+        html += Markup(" · <a href='mailto:") + text(person.email) + Markup("'>")
+        html += text(person.email) + Markup("</a>")
     if person.on_call:
-        text += Markup("<br><span class='aipo-quiet'>on call: ") + escape(person.on_call)
-        text += Markup("</span>")
-    return text
+        html += Markup("<br><span class='aipo-quiet'>on call: ") + text(person.on_call)
+        html += Markup("</span>")
+    return html
 
 
-def _link(url: str | None, text: str) -> Markup:
+def _link(url: str | None, label: str) -> Markup:
     href = safe_url(url)
     if not href:
-        return escape(text)
-    return Markup('<a href="{}" rel="noopener">{}</a>').format(href, text)
+        return text(label)
+    return Markup('<a href="{}" rel="noopener">{}</a>').format(text(href), text(label))
 
 
 def _rituals(m: ModelResult) -> list[dict[str, Any]]:
@@ -180,7 +180,7 @@ def render_model_page(
     source = paths.docs_prefix and m.path.startswith(paths.docs_prefix)
     source_url = paths.relative(page, m.path[len(paths.docs_prefix) :]) if source else ""
     svg = badges.model_badge_svg(m)
-    text = (
+    page_text = (
         environment()
         .get_template("model.md.j2")
         .render(
@@ -215,7 +215,7 @@ def render_model_page(
     }
     if any(v["spec"] for v in segment_views):
         data[paths.segment_data(m.id)] = charts.segments_csv(m.segments)
-    return text, data
+    return page_text, data
 
 
 def _svg_width(svg: str) -> int:
@@ -262,9 +262,9 @@ def render_dashboard(portfolio: Portfolio, paths: Paths, title: str = "Portfolio
 
 def render_history(
     history: list[CommitInfo] | None, path: str, limit: int, shallow: bool = False
-) -> Markup:
+) -> Block:
     """The History section of a model page (``history`` None: not a git repository)."""
-    text = (
+    html = (
         environment()
         .get_template("history.html.j2")
         .render(
@@ -274,7 +274,7 @@ def render_history(
             shallow=shallow,
         )
     )
-    return Markup(text)
+    return Block(html)
 
 
 def render_stamp(revision: Revision | None, as_of: dt.date) -> str:

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from aipo_site.cli import main
-from aipo_site.cli.formats import _gh_command, md
+from aipo_site.cli.formats import _gh_command
+from aipo_site.render.gfm import text as md
 from tests.conftest import MINI_CHARTER, daily_csv
 
 GOLDEN = Path(__file__).parent / "data" / "golden"

@@ -357,7 +357,10 @@ def test_md_escape() -> None:
     assert md_escape("*bold* _it_ `code` ~x~ [l](u)") == (
         "\\*bold\\* \\_it\\_ \\`code\\` \\~x\\~ \\[l\\](u)"
     )
-    assert md_escape("ping @team about #12") == "ping @&#8203;team about &#35;12"
+    assert md_escape("ping @team about #12") == "ping @&#8203;team about #&#8203;12"
+    assert md_escape("see GH-7, org/repo#3 and https://x.io or www.x.io") == (
+        "see GH-&#8203;7, org/repo#&#8203;3 and https&#8203;://x.io or www&#8203;.x.io"
+    )
     assert md_escape("a\nb\r\nc\td") == "a b c d"
     assert md_escape("rtl\u202eevil\x00\x1b[31m") == "rtlevil\\[31m"
     assert md_escape("x" * 500, 10) == "x" * 9 + "…"

@@ -56,6 +56,7 @@ from pathlib import Path
 
 from ..fmt import fmt_date
 from ..model.results import Finding, Level, Status
+from ..render import gfm
 from .check import CheckRun, ModelCheck, error_record, model_record
 
 __all__ = ["FORMATS", "JSON_VERSION", "render"]
@@ -412,23 +413,6 @@ def _summary_line(run: CheckRun) -> str:
 
 # --- markdown -------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|~])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def md(text: object) -> str:
-    """Untrusted text as one inert Markdown table cell: no markup, links, HTML or line breaks."""
-    value = _CONTROL.sub(" ", str(text)).replace("&", "&amp;")
-    value = " ".join(value.split())
-    return _MD_SPECIAL.sub(r"\\\1", value)
-
-
-def md_code(text: object, table: bool = False) -> str:
-    """Untrusted text for inside a Markdown code span (backticks cannot close it early)."""
-    value = " ".join(_CONTROL.sub(" ", str(text)).replace("`", "'").split())
-    return value.replace("|", "\\|") if table else value
-
-
 _ICON = {Level.OK: "🟢 OK", Level.WARN: "🟠 WARN", Level.BREACH: "🔴 BREACH"}
 
 
@@ -441,7 +425,7 @@ def render_markdown(run: CheckRun) -> str:
         out += ["| File | Line | Field | Problem |", "|---|---|---|---|"]
         for e in run.errors:
             out.append(
-                f"| `{md_code(e.path, True)}` | {e.line or ''} | {md(e.field or '')} | {md(e.message)} |"
+                f"| `{gfm.code(e.path, True)}` | {e.line or ''} | {gfm.text(e.field or '')} | {gfm.text(e.message)} |"
             )
         return "\n".join(out) + "\n"
     counts = run.counts()
@@ -466,28 +450,34 @@ def render_markdown(run: CheckRun) -> str:
         )
         escalation = r.escalation.level.name if r.escalation.level else "—"
         out.append(
-            f"| **{md(r.charter.name)}** `{md_code(r.id, True)}` | {_ICON[r.status]} | {_since(r.since)} "
-            f"| {md(escalation)} | {md(checks) or '—'} | {findings or '—'} |"
+            f"| **{gfm.text(r.charter.name)}** `{gfm.code(r.id, True)}` | {_ICON[r.status]} | {_since(r.since)} "
+            f"| {gfm.text(escalation)} | {gfm.text(checks) or '—'} | {findings or '—'} |"
         )
     for m in run.models:
         items = [item for item in m.items() if item.level > Level.OK]
         if not items and not m.findings:
             continue
         r = m.result
-        out += ["", f"### {md(r.charter.name)} (`{md_code(r.id)}`)", "", f"> {md(r.answer)}", ""]
+        out += [
+            "",
+            f"### {gfm.text(r.charter.name)} (`{gfm.code(r.id)}`)",
+            "",
+            f"> {gfm.text(r.answer)}",
+            "",
+        ]
         for item in items:
             out.append(
-                f"- **{item.status}** {md(item.title)} — {md(item.message)} "
-                f"(`{md_code(_where(r.path, item.line))}`)"
+                f"- **{item.status}** {gfm.text(item.title)} — {gfm.text(item.message)} "
+                f"(`{gfm.code(_where(r.path, item.line))}`)"
             )
         for f in m.findings:
             out.append(
-                f"- **{f.level.label}** `{md_code(f.code)}` — {md(f.message)} "
-                f"(`{md_code(_where(r.path, f.line))}`)"
+                f"- **{f.level.label}** `{gfm.code(f.code)}` — {gfm.text(f.message)} "
+                f"(`{gfm.code(_where(r.path, f.line))}`)"
             )
     if run.warnings:
         out += ["", "**Warnings**", ""]
-        out += [f"- {md(w)}" for w in run.warnings]
+        out += [f"- {gfm.text(w)}" for w in run.warnings]
     return "\n".join(out) + "\n"
 
 

@@ -9,9 +9,9 @@ of it is escaped for GitHub-flavoured Markdown (HTML, table pipes, emphasis, lin
 from __future__ import annotations
 
 import json
-import re
 
 from ..model.results import Level
+from ..render import gfm
 from .model import Change, GovernanceDiff, ModelDiff, Severity, Side
 
 __all__ = ["md_escape", "to_json", "to_markdown"]
@@ -21,25 +21,11 @@ MAX_REVIEW_ITEMS = 30
 MAX_CELL = 300
 
 _ICON = {Severity.CRITICAL: "🔴", Severity.REVIEW: "🟠", Severity.INFO: "⚪"}
-# C0/C1 controls (but tab and newline, folded to spaces below), zero-width and bidi controls.
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
-)
-_MD_PUNCT = re.compile(r"([\\`*_\[\]|~])")
 
 
 def md_escape(value: object, limit: int = MAX_CELL) -> str:
-    """Untrusted text made inert in GitHub-flavoured Markdown, on one line.
-
-    HTML is entity-escaped; Markdown emphasis, code, link brackets and table pipes are
-    backslash-escaped; ``#`` and ``@`` become entities (no issue cross-references, no pings).
-    """
-    text = " ".join(_INVISIBLE.sub("", str(value)).split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_PUNCT.sub(r"\\\1", text)
-    return text.replace("#", "&#35;").replace("@", "@&#8203;")
+    """Untrusted text made inert in GitHub-flavoured Markdown, on one line (see render/gfm.py)."""
+    return gfm.text(value, limit)
 
 
 def _side(side: Side) -> str:

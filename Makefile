@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: portal serve test lint format bench schema clean browser-deps
+.PHONY: portal serve test lint format bench schema clean test-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,13 @@ portal: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/mkdocs serve
 
-# Browser tests drive Debian's chromium through Playwright (never `playwright install`).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+# Browser tests drive Debian's chromium through Playwright (never `playwright install`); the
+# reproducible-build test moves the clock with libfaketime.
+test-deps:
+	@( [ -x /usr/bin/chromium ] && command -v faketime >/dev/null 2>&1 ) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium faketime)
 
-test: $(STAMP) browser-deps
+test: $(STAMP) test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,11 +105,37 @@ def test_chart_data_urls_resolve(demo_site):
     assert (page.parent / "kpis.csv").read_text().startswith("metric,date,value,rolling\n")
 
 
-def test_builds_are_deterministic(repo_root, tmp_path, demo_site):
-    again = tmp_path / "again"
-    assert run_mkdocs(repo_root, site_dir=again).returncode == 0
-    skip = ("sitemap.xml",)  # MkDocs stamps the build date unless SOURCE_DATE_EPOCH is set
-    assert tree_hashes(again, skip) == tree_hashes(demo_site, skip)
+def _build_at(root: Path, site: Path, clock: str) -> None:
+    """`mkdocs build --strict` of ``root`` with the machine's clock moved to ``clock``
+    (libfaketime, which `make test` installs)."""
+    faketime = shutil.which("faketime")
+    assert faketime, "faketime is missing: `make test` installs Debian's faketime package"
+    env = {k: v for k, v in os.environ.items() if k not in ("AIPO_AS_OF", "SOURCE_DATE_EPOCH")}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    cmd = [faketime, clock, sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)]
+    result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+
+
+def test_rebuilds_are_byte_identical_on_any_day_in_any_folder(demo_copy, tmp_path):
+    """Same inputs and as_of: the same bytes, compressed files (sitemap.xml.gz) included, although
+    the clock moved by a year and the repository moved to another folder."""
+    mkdocs_yml = demo_copy / "mkdocs.yml"
+    # A site_url makes MkDocs list every page, with its date, in the sitemap.
+    mkdocs_yml.write_text("site_url: https://portal.example/\n" + mkdocs_yml.read_text())
+    other = tmp_path / "elsewhere" / "deeper" / "demo"
+    shutil.copytree(demo_copy, other)
+    first, second = tmp_path / "first", tmp_path / "second"
+    _build_at(demo_copy, first, "2027-01-05 08:00:00")
+    _build_at(other, second, "2028-06-30 23:59:30")
+    assert tree_hashes(first, ()) == tree_hashes(second, ())
+    sitemap = (first / "sitemap.xml").read_text()
+    assert "<lastmod>2026-11-20</lastmod>" in sitemap  # the evaluation date, not the clock
+    with gzip.open(first / "sitemap.xml.gz") as gz:
+        assert gz.read().decode() == sitemap
+    assert str(tmp_path) not in "".join(
+        p.read_text(errors="replace") for p in first.rglob("*.html")
+    )
 
 
 def test_as_of_from_environment(repo_root, tmp_path):

@@ -33,6 +33,7 @@ from .config import AipoConfig
 __all__ = ["AipoPlugin"]
 
 log = get_plugin_logger("aipo")
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 
 
 class AipoPlugin(BasePlugin[AipoConfig]):
@@ -167,6 +168,16 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         if not pages:
             return None
         return _regroup(nav, pages, self.portal, self.config)
+
+    def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page | None:
+        # MkDocs dates every page with the wall clock (the sitemap's <lastmod> and the mtime in
+        # sitemap.xml.gz's gzip header), so two builds of the same inputs on different days
+        # would differ. The portal is as of its evaluation date: pages carry that date, unless
+        # the user asked for a build date with SOURCE_DATE_EPOCH.
+        if not self.config.enabled or self.portal is None or SOURCE_DATE_EPOCH in os.environ:
+            return None
+        page.update_date = self.portal.portfolio.as_of.isoformat()
+        return page
 
     def on_page_content(
         self, html: str, *, page: Page, config: MkDocsConfig, files: Files

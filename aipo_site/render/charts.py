@@ -34,6 +34,11 @@ BREACH_COLOR = "#d62828"
 LINE_COLOR = "#1f5fa8"
 BASELINE_COLOR = "#555555"
 _PLACEHOLDER = "__aipo__"
+# aria: false. Vega-Lite writes each mark's ARIA description as a Vega *expression* that quotes
+# the axis titles (a KPI's unit, charter text) with only '"' escaped: a backslash or a line break
+# in a unit broke the chart or was read as an escape. Without the generated descriptions no
+# charter text reaches an expression; the figure caption next to each chart describes it.
+CONFIG: dict[str, Any] = {"view": {"stroke": None}, "axis": {"labelFontSize": 11}, "aria": False}
 
 
 def series_csv(kpis: list[KpiResult]) -> str:
@@ -102,7 +107,7 @@ def _segment_template() -> str:
     )
     spec = chart.to_dict(validate=True)
     spec.pop("$schema", None)
-    spec["config"] = {"view": {"stroke": None}, "axis": {"labelFontSize": 11}}
+    spec["config"] = CONFIG
     return json.dumps(spec, sort_keys=True)
 
 
@@ -148,7 +153,7 @@ def _kpi_template() -> str:
         alt.Chart(alt.NamedData(name="bands"))
         .mark_rect(opacity=0.14)
         .encode(
-            y=alt.Y("y:Q", scale=y_scale, title=None),
+            y=alt.Y("y:Q", scale=y_scale, title=f"{_PLACEHOLDER}ytitle"),
             y2="y2:Q",
             color=alt.Color(
                 "zone:N",
@@ -166,13 +171,13 @@ def _kpi_template() -> str:
         ],
     )
     rolling = series.mark_line(strokeWidth=2.5, color=LINE_COLOR, clip=True).encode(
-        y=alt.Y("rolling:Q", scale=y_scale, title=None)
+        y=alt.Y("rolling:Q", scale=y_scale, title=f"{_PLACEHOLDER}ytitle")
     )
     rules = (
         alt.Chart(alt.NamedData(name="rules"))
         .mark_rule(strokeDash=[6, 4], strokeWidth=1.5)
         .encode(
-            y=alt.Y("y:Q", scale=y_scale),
+            y=alt.Y("y:Q", scale=y_scale, title=f"{_PLACEHOLDER}ytitle"),
             color=alt.Color(
                 "label:N",
                 scale=alt.Scale(
@@ -191,7 +196,7 @@ def _kpi_template() -> str:
     )
     spec = chart.to_dict(validate=True)
     spec.pop("$schema", None)
-    spec["config"] = {"view": {"stroke": None}, "axis": {"labelFontSize": 11}}
+    spec["config"] = CONFIG
     return json.dumps(spec, sort_keys=True)
 
 
@@ -314,7 +319,7 @@ def _risk_template() -> str:
     chart = alt.layer(grid, dots).properties(width=280, height=240, background="transparent")
     spec = chart.to_dict(validate=True)
     spec.pop("$schema", None)
-    spec["config"] = {"view": {"stroke": None}}
+    spec["config"] = {**CONFIG, "axis": {}}
     return json.dumps(spec, sort_keys=True)
 
 
@@ -376,7 +381,7 @@ def _overlay_template() -> str:
     )
     spec = chart.to_dict(validate=True)
     spec.pop("$schema", None)
-    spec["config"] = {"view": {"stroke": None}}
+    spec["config"] = {**CONFIG, "axis": {}}
     return json.dumps(spec, sort_keys=True)
 
 
@@ -464,7 +469,7 @@ def _drift_time_template() -> str:
     chart = chart.properties(background="transparent")
     spec = chart.to_dict(validate=True)
     spec.pop("$schema", None)
-    spec["config"] = {"view": {"stroke": None}, "axis": {"labelFontSize": 11}}
+    spec["config"] = CONFIG
     return json.dumps(spec, sort_keys=True)
 
 

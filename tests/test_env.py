@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import markdown
 import pytest
@@ -34,6 +35,17 @@ def test_markdown_keeps_harmless_formatting():
     html = str(safe_markdown("**bold** and [docs](https://example.com) and `code`"))
     assert "<strong>bold</strong>" in html
     assert 'href="https://example.com"' in html and 'rel="noopener noreferrer nofollow"' in html
+
+
+@pytest.mark.parametrize(
+    "markdown_text",
+    ["### heading", "x\n\n###### six ######", "<h4>four</h4>", "---", "> quoted",
+     "| a | b |\n|---|---|\n| 1 | 2 |", "<table><tr><td>x</td></tr></table>"],
+)  # fmt: skip
+def test_markdown_fields_add_no_structure_to_the_page(markdown_text):
+    """Headings, rules, quotes and tables are not in the allowlist: their text is kept."""
+    html = str(safe_markdown(markdown_text))
+    assert not re.search(r"<(h[1-6]|hr|blockquote|table|tr|td)\b", html), html
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

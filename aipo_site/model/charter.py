@@ -526,7 +526,9 @@ class Charter(Strict):
 
     id: Slug = Field(description="Unique model id; also the page URL and the metrics folder name.")
     name: ShortText = Field(description="Display name.")
-    summary: Text = Field(description="What the model does and for whom (Markdown allowed).")
+    summary: Text = Field(
+        description="What the model does and for whom. Markdown: paragraphs, emphasis, code, lists and http/https/mailto links; anything else is removed or shown as text."
+    )
     business_unit: ShortText = Field(description="The business unit that owns the model.")
     owner: Contact = Field(description="The accountable AI Product Owner.")
     incident_owner: Contact | None = Field(
@@ -558,7 +560,9 @@ class Charter(Strict):
     segments: list[SegmentGap] = Field(
         default_factory=list, description="Fairness checks: KPI gaps between segments."
     )
-    notes: Text | None = Field(default=None, description="Anything else (Markdown allowed).")
+    notes: Text | None = Field(
+        default=None, description="Anything else. Markdown, as in `summary`."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Charter:

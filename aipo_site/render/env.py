@@ -8,7 +8,7 @@ Charter, policy, metric and drift text comes from many teams and is untrusted. T
   charter text ever *starts a line* of a generated page, where Markdown (a heading, a list, a code
   block, a front-matter fence) or the page splitter (render/blocks.py) would read it as structure;
 - Markdown-capable fields (``summary``, ``notes``): ``markdown`` renders them with Python-Markdown
-  (tables and sane lists only: no ``attr_list``, no raw-HTML pass-through survives), then nh3
+  (``sane_lists`` only: no ``attr_list``, no raw-HTML pass-through survives), then nh3
   sanitises the HTML with an allowlist (:data:`ALLOWED_TAGS`, only ``href``/``title`` on links,
   only http/https/mailto URLs, comments stripped), and the result is kept on one line too;
 - the page title in YAML front matter: ``meta_title`` writes a double-quoted YAML scalar of the
@@ -46,10 +46,10 @@ __all__ = [
 
 # Python-Markdown's backslash escapes; other characters (':', '~') would show their backslash.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>])")
-ALLOWED_TAGS = {
-    "a", "p", "br", "strong", "em", "b", "i", "code", "pre", "ul", "ol", "li",
-    "blockquote", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "hr",
-}  # fmt: skip
+# What a summary or a note needs inside a charter page: paragraphs, emphasis, code, lists and
+# links. No headings, rules, tables or quotes: a field's text must not add structure to the page
+# (a heading from a summary would read as a section of the charter); their text is kept.
+ALLOWED_TAGS = {"a", "p", "br", "strong", "em", "code", "pre", "ul", "ol", "li"}
 _ALLOWED_ATTRS = {"a": {"href", "title"}}
 _SCHEMES = {"http", "https", "mailto"}
 _ONE_LINE = str.maketrans({"\n": "&#10;", "\r": "&#13;"})
@@ -86,7 +86,7 @@ def md_text(value: object) -> Markup:
 
 @functools.lru_cache(maxsize=4096)
 def _render_markdown(text: str) -> str:
-    html = md.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    html = md.markdown(text, extensions=["sane_lists"], output_format="html")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -16,7 +16,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["AipoError", "ConfigError", "InputError", "InputErrors"]
+__all__ = ["AipoError", "ConfigError", "InputError", "InputErrors", "snippet"]
+
+
+def snippet(value: object, limit: int = 40) -> str:
+    """A short, escaped rendering of input text for an error message.
+
+    Messages must stay one readable line and must not replay what a file holds: the first
+    ``limit`` characters, quoted and escaped as Python's ``repr`` does (control, bidirectional,
+    surrogate and other invisible characters become ``\\x00``/``\\u202e`` escapes, so an error
+    line cannot be reordered or broken by the input it quotes), then ``…`` when there was more.
+    Numbers and other values are shown as ``str`` would, within the same limit.
+    """
+    if isinstance(value, str):
+        shown = repr(value[:limit])
+        return shown[:-1] + "…" + shown[-1] if len(value) > limit else shown
+    try:
+        text = repr(value)
+    except ValueError:  # an int with more digits than Python will print
+        return "a number too large to show"
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class AipoError(Exception):
@@ -73,8 +92,11 @@ class InputErrors(AipoError):
         super().__init__("\n".join([head, *(f"  {e.render()}" for e in self.errors)]))
 
     @classmethod
+    def of(cls, errors: list[InputError]) -> AipoError:
+        """The one error, or all of them together (``errors`` must not be empty)."""
+        return errors[0] if len(errors) == 1 else cls(errors)
+
+    @classmethod
     def raise_if_any(cls, errors: list[InputError]) -> None:
-        if len(errors) == 1:
-            raise errors[0]
         if errors:
-            raise cls(errors)
+            raise cls.of(errors)

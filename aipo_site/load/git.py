@@ -21,8 +21,9 @@ import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
-from ..errors import AipoError
+from ..errors import AipoError, InputError, snippet
 from ..model.revision import CommitInfo, Revision
+from .source import check_file_name
 
 __all__ = [
     "GitError",
@@ -146,7 +147,7 @@ def resolve_commit(root: str | Path, ref: str) -> str:
     """The full sha of the commit ``ref`` names; GitError with fetch advice when it is missing."""
     root = Path(root)
     if not ref or ref.startswith("-") or any(ch in ref for ch in "\0\n"):
-        raise GitError(f"invalid git revision {ref!r}")
+        raise GitError(f"invalid git revision {snippet(ref)}")
     _locate(root)
     verify = ["rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"]
     proc = _run(root, verify, check=False)
@@ -168,8 +169,12 @@ class GitRevision:
     listed once with ``git ls-tree`` and read through one ``git cat-file --batch`` process, so
     loading a thousand charters costs one process, not a thousand. Use it as a context manager
     (or call :meth:`close`) to end that process early; it is also ended when the object is
-    collected. Like :class:`~.source.WorkingTree`, ``list_files`` skips hidden files.
-    Symbolic links and submodules are not followed.
+    collected. Like :class:`~.source.WorkingTree`, ``list_files`` skips hidden files and refuses
+    a file name with a forbidden character (:func:`~.source.check_file_name`), and
+    ``read_bytes`` refuses a blob larger than its ``limit`` from the size git reports, before
+    reading it. Symbolic links and submodules are not followed (they are not listed, so a
+    charter's link reads as a missing file). The bytes go through the same parsers as the
+    working tree's, so every problem in them is an InputError too.
     """
 
     def __init__(self, root: str | Path, ref: str) -> None:
@@ -186,12 +191,13 @@ class GitRevision:
 
     # -- Source protocol ---------------------------------------------------------------------
 
-    def read_bytes(self, path: str) -> bytes:
-        """The file's bytes at the revision; FileNotFoundError when it does not exist there."""
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
+        """The file's bytes at the revision; FileNotFoundError when it does not exist there,
+        InputError when it is larger than ``limit`` bytes (checked before it is read)."""
         oid = self._tree().get(_norm(path))
         if oid is None:
             raise FileNotFoundError(f"{self.ref}:{path}")
-        return self._cat(oid)
+        return self._cat(oid, path, limit)
 
     def is_file(self, path: str) -> bool:
         return _norm(path) in self._tree()
@@ -201,7 +207,8 @@ class GitRevision:
         return _norm(path) in self._dirs
 
     def list_files(self, folder: str) -> list[str]:
-        """Every non-hidden file below ``folder`` at the revision, sorted."""
+        """Every non-hidden file below ``folder`` at the revision, sorted; InputError for a file
+        name with a forbidden character (the same rule as the working tree's)."""
         base = _norm(folder)
         lead = f"{base}/" if base else ""
         out = []
@@ -210,6 +217,7 @@ class GitRevision:
                 continue
             if any(part.startswith(".") for part in path[len(lead) :].split("/")):
                 continue
+            check_file_name(path)
             out.append(path)
         return sorted(out)
 
@@ -242,7 +250,9 @@ class GitRevision:
         proc = _run(self.top, ["ls-tree", "-r", "-z", "--end-of-options", treeish], check=False)
         blobs: dict[str, str] = {}
         if proc.returncode == 0:
-            for entry in _text(proc.stdout).split("\0"):
+            # surrogateescape: a name that is not UTF-8 stays recognisable (and is refused by
+            # list_files, as in the working tree) instead of becoming U+FFFD.
+            for entry in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
                 if not entry:
                     continue
                 meta, _, path = entry.partition("\t")
@@ -262,7 +272,7 @@ class GitRevision:
         self._dirs = dirs
         return blobs
 
-    def _cat(self, oid: str) -> bytes:
+    def _cat(self, oid: str, path: str = "", limit: int | None = None) -> bytes:
         proc = self._batch
         if proc is None or proc.poll() is not None:
             try:
@@ -287,6 +297,15 @@ class GitRevision:
             if len(fields) != 3 or fields[1] != "blob":
                 raise GitError(f"cannot read object {oid} of {self.ref}", header)
             size = int(fields[2])
+            if limit is not None and size > limit:
+                # Skip the object (the batch process goes on) and refuse it without keeping it.
+                left = size + 1
+                while left > 0:
+                    skipped = len(proc.stdout.read(min(left, 1 << 20)))
+                    if not skipped:
+                        break
+                    left -= skipped
+                raise InputError(path, f"is {size:,} bytes; the limit is {limit:,}")
             data = proc.stdout.read(size)
             proc.stdout.read(1)  # the newline after each object
         except (OSError, ValueError) as e:

@@ -11,6 +11,7 @@ import gc
 import hashlib
 import html
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -93,13 +94,8 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             if not base.is_dir():
                 continue
             for path in sorted(base.rglob("*")):
-                if path.is_file():
-                    st = path.stat()
-                    digest.update(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
-        policy = self._root / layout.policy
-        if policy.is_file():
-            st = policy.stat()
-            digest.update(f"{policy}:{st.st_size}:{st.st_mtime_ns}".encode())
+                _stamp(digest, path)
+        _stamp(digest, self._root / layout.policy)
         return digest.hexdigest()
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -206,6 +202,18 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             if path.exists() and not _inside(path, docs):
                 server.watch(os.fspath(path))
         return server
+
+
+def _stamp(digest: Any, path: Path) -> None:
+    """Add a file's size and mtime to the cache key (metadata only: what a file holds is read,
+    and checked, by the loaders). A file that vanished or cannot be stat'ed changes the key."""
+    try:
+        st = path.stat()
+    except OSError:
+        digest.update(f"{path}:unreadable".encode())
+        return
+    if stat.S_ISREG(st.st_mode):
+        digest.update(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -10,6 +10,7 @@ import pytest
 from aipo_site.errors import InputError
 from aipo_site.evaluate import drift as drift_eval
 from aipo_site.evaluate import evaluate_repository
+from aipo_site.load.drift import parse_bins_csv, parse_samples_csv
 from aipo_site.load.repository import load_repository
 from aipo_site.load.source import WorkingTree
 from aipo_site.model.results import Level, Status
@@ -84,14 +85,52 @@ def test_drift_over_time_per_month(mini_repo):
     assert {p.feature for p in d.over_time} == {"amount", "channel"}
 
 
-def test_missing_column_cannot_be_evaluated_but_the_rest_is(mini_repo):
-    drift = DRIFT.replace("    - {name: channel}\n", "    - {name: channel}\n    - {name: ghost}\n")
-    d = evaluate(mini_repo, drift=drift).drift
-    ghost = next(f for f in d.features if f.name == "ghost")
-    assert ghost.status is Status.NO_DATA
-    assert ghost.reading == "cannot evaluate: column 'ghost' is not in the reference window"
-    assert d.share == pytest.approx(1.0)  # computed over the evaluable features
-    assert d.level is Level.BREACH
+def test_a_declared_feature_missing_from_the_samples_is_an_input_error(mini_repo):
+    # Once "cannot evaluate" (NO DATA) while the share was computed over the other features: a
+    # misspelt name silently changed the dataset drift share. Now the load refuses it.
+    drift = DRIFT.replace("    - {name: channel}\n", "    - {name: channel}\n    - {name: amout}\n")
+    with pytest.raises(InputError) as info:
+        evaluate(mini_repo, drift=drift)
+    err = info.value
+    assert (err.path, err.line) == ("metrics/m1/drift/samples.csv", 1)
+    assert err.message == (
+        "declared feature 'amout' (charter drift.features[2]) is not a column; "
+        "did you mean 'amount'?"
+    )
+
+
+def test_a_missing_feature_without_a_close_name_lists_the_columns(mini_repo):
+    drift = DRIFT.replace("    - {name: channel}\n", "    - {name: channel}\n    - {name: zzz}\n")
+    with pytest.raises(InputError, match=r"is not a column; the columns are 'amount', 'channel'$"):
+        evaluate(mini_repo, drift=drift)
+
+
+def test_a_declared_feature_missing_from_the_reference_file_is_an_input_error(mini_repo):
+    drift = """drift:
+  reference_samples: drift/ref.csv
+  samples: drift/cur.csv
+  features:
+    - {name: plan}
+"""
+    files = {"m1/drift/ref.csv": "plans\nbasic\n", "m1/drift/cur.csv": "plan\nbasic\n"}
+    with pytest.raises(InputError) as info:
+        evaluate(mini_repo, drift=drift, files=files)
+    assert str(info.value) == (
+        "metrics/m1/drift/ref.csv:1: declared feature 'plan' (charter drift.features[0]) is "
+        "not a column; did you mean 'plans'?"
+    )
+
+
+def test_a_declared_feature_missing_from_the_bins_is_an_input_error(mini_repo):
+    drift = "drift:\n  bins: drift/bins.csv\n  features:\n    - {name: age}\n    - {name: sise}\n"
+    bins = BINS + "".join(f"2026-11-{d:02d},size,{b},500,50\n" for d in (2, 9, 16) for b in "sl")
+    with pytest.raises(InputError) as info:
+        evaluate(mini_repo, drift=drift, files={"m1/drift/bins.csv": bins})
+    assert info.value.path == "metrics/m1/drift/bins.csv"
+    assert "declared feature 'sise' (charter drift.features[1]) has no rows in this file" in str(
+        info.value
+    )
+    assert "did you mean 'size'?" in info.value.message
 
 
 def test_empty_window_cannot_be_evaluated(mini_repo):
@@ -242,7 +281,151 @@ def test_nan_text_in_a_numeric_column_is_an_error(mini_repo):
 
 
 def test_answer_names_drifted_features_by_severity_and_weight(mini_repo):
+    # "ghost" is a column whose cells are all empty: it cannot be evaluated, and the answer says so.
+    text = (
+        samples_csv(dt.date(2026, 9, 1), 15)
+        .replace("\n", ",\n")
+        .replace("channel,", "channel,ghost", 1)
+    )
     drift = DRIFT.replace("    - {name: channel}\n", "    - {name: channel}\n    - {name: ghost}\n")
-    m = evaluate(mini_repo, drift=drift)
+    m = evaluate(mini_repo, drift=drift, files={"m1/drift/samples.csv": text})
     assert "data drift: 100% of the inputs drifted (amount, channel)" in m.answer
     assert "drift of ghost cannot be evaluated" in m.answer
+
+
+# --- the drift input readers (loader) ---------------------------------------------------------
+
+
+def samples_error(text: str | bytes, dated: bool = True) -> InputError:
+    raw = text.encode() if isinstance(text, str) else text
+    with pytest.raises(InputError) as info:
+        parse_samples_csv(raw, "s.csv", dated=dated)
+    return info.value
+
+
+def bins_error(text: str | bytes) -> InputError:
+    raw = text.encode() if isinstance(text, str) else text
+    with pytest.raises(InputError) as info:
+        parse_bins_csv(raw, "b.csv")
+    return info.value
+
+
+def test_samples_accept_quoted_cells_with_newlines_and_blank_lines():
+    text = 'date,amount,channel\n2026-01-01,1.5,"store\n\nnorth"\n2026-01-02,2,"a, b"\n'
+    frame = parse_samples_csv(text.encode(), "s.csv", dated=True)
+    assert frame["channel"].tolist() == ["store\n\nnorth", "a, b"]
+    assert frame["amount"].tolist() == [1.5, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        ('date,amount,channel\n2026-01-01,1,"s\n\nn"\n2026-01-02,inf,x\n', 5, "finite number"),
+        ('date,amount,channel\n2026-01-01,1,"s\n\nn"\n2026-02-30,1,x\n', 5, "ISO date"),
+        ('date,amount,channel\n2026-01-01,1,"s\n\nn"\n2026-01-02,NaN,x\n', 5, "empty cell"),
+        ('date,amount,channel\n2026-01-01,1,"s\n\nn"\n2026-01-02,1\n', 5, "expected 3 fields"),
+        ('date,amount,channel\n2026-01-01,1,"s\n\nn"\n\n2026-01-02,1,x\n', 5, "empty line"),
+        ("date,amount,channel\n2026-01-01,1,x\n\n2026-01-02,1,x\n", 3, "empty line"),
+    ],
+)
+def test_samples_errors_after_multiline_cells_have_the_physical_line(text, line, needle):
+    err = samples_error(text)
+    assert err.line == line
+    assert needle in err.message
+
+
+def test_samples_crlf_works_and_cr_only_is_refused():
+    frame = parse_samples_csv(b"date,a\r\n2026-01-01,1\r\n", "s.csv", dated=True)
+    assert frame["a"].tolist() == [1.0]
+    err = samples_error(b"date,a\r2026-01-01,1\r")
+    assert err.message == "uses CR-only line endings; save it with LF or CRLF line endings"
+
+
+def test_one_column_samples_read_an_empty_line_as_a_missing_value():
+    frame = parse_samples_csv(b"a\n1\n\n2\n", "s.csv", dated=False)
+    assert np.isnan(frame["a"].to_numpy()[1]) and len(frame) == 3
+
+
+@pytest.mark.parametrize(
+    ("char", "name"),
+    [
+        ("\x00", "U+0000 (NUL)"),
+        ("\x1b", "U+001B (ESC)"),
+        ("\u202e", "U+202E"),
+        ("\ufffe", "U+FFFE"),
+    ],
+)
+def test_samples_refuse_forbidden_characters_with_their_line(char, name):
+    err = samples_error(f"date,a\n2026-01-01,x\n2026-01-02,y{char}\n")
+    assert err.line == 3 and name in err.message
+
+
+def test_samples_column_names_are_capped():
+    err = samples_error("date," + "f" * 201 + "\n2026-01-01,1\n")
+    assert err.line == 1 and "column name 'fff" in err.message and "limit is 200" in err.message
+
+
+def test_huge_sample_numbers_are_refused_with_their_line():
+    err = samples_error("date,a\n2026-01-01,1\n2026-01-02," + "9" * 400 + "\n")
+    assert err.line == 3 and "a: expected a finite number" in err.message
+
+
+BIN_HEAD = "feature,bin,reference_count,current_count\n"
+
+
+def test_bins_counts_too_large_for_int64_are_an_error_not_an_overflow():
+    err = bins_error(BIN_HEAD + "age,young,1,1\nage,old,99999999999999999999999,1\n")
+    assert err.line == 3
+    assert err.message == (
+        "reference_count: count too large, found '99999999999999999999999'; the limit is "
+        "1,000,000,000,000,000 (10^15)"
+    )
+
+
+def test_bins_counts_above_the_cap_are_refused_and_the_cap_itself_is_fine():
+    frame = parse_bins_csv((BIN_HEAD + "age,a,1000000000000000,1\n").encode(), "b.csv")
+    assert frame["reference_count"].tolist() == [10**15]
+    err = bins_error(BIN_HEAD + "age,a,1,1000000000000001\n")
+    assert err.line == 2 and "current_count: count too large" in err.message
+    # Leading zeros do not make a count large.
+    frame = parse_bins_csv((BIN_HEAD + "age,a,1," + "0" * 30 + "7\n").encode(), "b.csv")
+    assert frame["current_count"].tolist() == [7]
+
+
+def test_bins_totals_that_int64_cannot_add_exactly_are_refused():
+    rows = "".join(f"age,b{i},1000000000000000,1\n" for i in range(10))
+    err = bins_error(BIN_HEAD + rows)
+    assert err.message == (
+        "reference_count: the counts add up to more than 9,007,199,254,740,992, more than "
+        "aipo can add exactly"
+    )
+
+
+def test_bins_accept_quoted_labels_with_newlines_and_report_later_lines():
+    text = BIN_HEAD + 'age,"young\n\nadult",5,5\nage,old,5,x\n'
+    err = bins_error(text)
+    assert err.line == 5 and "current_count: expected a non-negative whole number" in err.message
+    frame = parse_bins_csv(text.replace(",x\n", ",5\n").encode(), "b.csv")
+    assert frame["bin"].tolist() == ["young\n\nadult", "old"]
+    assert frame["line"].tolist() == [2, 5]
+
+
+def test_bins_labels_and_feature_names_are_capped():
+    err = bins_error(BIN_HEAD + "age,a,1,1\nage," + "b" * 201 + ",1,1\n")
+    assert err.line == 3 and "bin label 'bbb" in err.message and "limit is 200" in err.message
+    err = bins_error(BIN_HEAD + "f" * 201 + ",a,1,1\n")
+    assert err.line == 2 and err.message.startswith("feature name 'fff")
+
+
+def test_bins_unicode_digits_are_not_counts():
+    err = bins_error(BIN_HEAD + "age,a,\u0661,1\n")
+    assert err.line == 2 and "non-negative whole number" in err.message
+
+
+def test_a_drift_path_that_is_a_folder_is_an_error(mini_repo):
+    charter = MINI_CHARTER.format(id="m1", name="x") + DRIFT
+    root = mini_repo(charters={"m1": charter})
+    (root / "metrics" / "m1" / "drift" / "samples.csv").mkdir(parents=True)
+    with pytest.raises(InputError) as info:
+        load_repository(WorkingTree(root))
+    assert str(info.value) == "metrics/m1/drift/samples.csv: is a folder, not a file"

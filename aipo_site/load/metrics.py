@@ -9,19 +9,33 @@ Two layouts, any number of files per model under ``metrics/<model-id>/``:
 pandas' defaults hide bad data (a ``;``-separated file loads as one column, short rows are padded with
 NaN, duplicate headers are renamed ``x.1``, ``inf`` stays text). This reader checks the header, field
 counts, dates, numbers and duplicates itself and reports the file and line of every problem.
+
+The text checks every CSV shares (:mod:`.csvtext`) come first: LF or CRLF line endings (CR-only
+is refused), no forbidden character, NFC. A well-formed file without quotes is read by pandas'
+typed C reader (the fast path, most files); anything else by the careful reader, which accepts
+quoted cells holding commas, newlines or blank lines and reports every later problem at its
+*physical* line. Segment names are at most 200 characters. A number too large for a float
+(``1e999``, a 400-digit integer) is "expected a finite number", never an overflow.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from .csvtext import decode_csv, read_header
+from ..errors import InputError, snippet
+from .csvtext import (
+    MAX_NAME,
+    check_name,
+    commas_per_line,
+    decode_csv,
+    read_header,
+    read_records,
+    to_floats,
+)
 
 __all__ = ["COLUMNS", "MAX_CSV_BYTES", "empty_frame", "parse_metric_csv"]
 
@@ -30,6 +44,7 @@ MAX_COLUMNS = 500
 COLUMNS = ["date", "metric", "value", "segment"]
 _METRIC = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _LONG = {"date", "metric", "value", "segment"}
+_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
 def empty_frame() -> pd.DataFrame:
@@ -57,46 +72,31 @@ def parse_metric_csv(raw: bytes, path: str) -> pd.DataFrame:
     fast = _fast_parse(text, header, long_form)
     if fast is not None:
         return fast
-    # Something is off: the careful reader below finds it and says where.
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            skipinitialspace=True,
-            engine="c",
-        )
-    except pd.errors.ParserError as e:
-        match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
-        if match:
-            want, line, saw = match.groups()
-            raise InputError(
-                path, f"expected {want} fields (as in the header), found {saw}", line=int(line)
-            ) from None
-        raise InputError(path, f"cannot parse CSV: {e}") from None
-    frame.columns = header
-    if frame.empty:
+    # Something is off, or the file quotes its cells: the careful reader finds what and where.
+    rows, lines = read_records(text, path, len(header))
+    if not rows:
         raise InputError(path, "has a header but no data rows", line=2)
-    lines = np.arange(2, len(frame) + 2)
-    frame = frame.fillna("")
-    check = _RowCheck(text, len(header), path)
-    check.field_counts(len(frame))
-    dates = _dates(frame["date"], lines, check)
+    cells = np.array(rows, dtype=object)
+    frame = pd.DataFrame({name: cells[:, i] for i, name in enumerate(header)})
+    dates = _dates(frame["date"], lines, path)
     if long_form:
-        values = _numbers(frame["value"], lines, check, "value")
+        values = _numbers(frame["value"], lines, path, "value")
         metrics = frame["metric"].str.strip()
-        bad = ~metrics.str.fullmatch(_METRIC.pattern).to_numpy()
+        bad = ~metrics.str.fullmatch(_METRIC.pattern).to_numpy(dtype=bool)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(
                 path,
-                f"metric: expected a snake_case metric name, found {metrics.iloc[i]!r}",
+                f"metric: expected a snake_case metric name, found {snippet(metrics.iloc[i])}",
                 line=int(lines[i]),
             )
         segments = (
             frame["segment"].str.strip() if "segment" in frame else pd.Series("", index=frame.index)
         )
+        long = (segments.str.len() > MAX_NAME).to_numpy(dtype=bool)
+        if long.any():
+            i = int(np.flatnonzero(long)[0])
+            check_name(segments.iloc[i], path, int(lines[i]), "segment")
         out = pd.DataFrame(
             {
                 "date": dates,
@@ -109,7 +109,7 @@ def parse_metric_csv(raw: bytes, path: str) -> pd.DataFrame:
     else:
         parts = []
         for column in header[1:]:
-            values = _numbers(frame[column], lines, check, column)
+            values = _numbers(frame[column], lines, path, column)
             parts.append(
                 pd.DataFrame(
                     {
@@ -133,10 +133,10 @@ def _fast_parse(text: str, header: list[str], long_form: bool) -> pd.DataFrame |
     date, name or a duplicate) so the careful reader can report it with its line.
     """
     body = text.rstrip("\n")
-    if '"' in body or "\n\n" in body or "\n\r\n" in body:
+    if '"' in body or "\n\n" in body:
         return None
     lines = body.count("\n")  # data rows (the header is the line before the first newline)
-    if lines == 0 or body.count(",") != (len(header) - 1) * (lines + 1):
+    if lines == 0 or (commas_per_line(body) != len(header) - 1).any():
         return None
     numeric = ["value"] if long_form else header[1:]
     dtypes = {name: ("float64" if name in numeric else object) for name in header}
@@ -176,7 +176,9 @@ def _fast_parse(text: str, header: list[str], long_form: bool) -> pd.DataFrame |
         )
         for names, pattern in ((metrics, _METRIC), (segments, None)):
             for name in pd.unique(names):
-                if name != name.strip() or (pattern is not None and not pattern.match(name)):
+                if name != name.strip() or len(name) > MAX_NAME:
+                    return None
+                if pattern is not None and not pattern.match(name):
                     return None
         out = pd.DataFrame(
             {
@@ -212,14 +214,18 @@ def _check_header(header: list[str], path: str) -> None:
         raise InputError(
             path,
             f"expected at least two columns (date,metric,value or date,<metric>,...), "
-            f"found only {header[0]!r}",
+            f"found only {snippet(header[0])}",
             line=1,
         )
     seen = set(header)
     if "date" not in seen:
-        raise InputError(path, f"expected a 'date' column, found {', '.join(header)}", line=1)
+        raise InputError(
+            path, f"expected a 'date' column, found {snippet(','.join(header), 80)}", line=1
+        )
     if header[0] != "date":
-        raise InputError(path, f"'date' must be the first column, found {header[0]!r}", line=1)
+        raise InputError(
+            path, f"'date' must be the first column, found {snippet(header[0])}", line=1
+        )
     if "metric" in seen or "value" in seen:
         missing = [c for c in ("metric", "value") if c not in seen]
         if missing:
@@ -232,7 +238,7 @@ def _check_header(header: list[str], path: str) -> None:
         if extra:
             raise InputError(
                 path,
-                f"long form allows date,metric,value,segment; unexpected column {extra[0]!r}",
+                f"long form allows date,metric,value,segment; unexpected column {snippet(extra[0])}",
                 line=1,
             )
         return
@@ -240,69 +246,32 @@ def _check_header(header: list[str], path: str) -> None:
         if not _METRIC.match(name):
             raise InputError(
                 path,
-                f"wide-form column {name!r} is not a snake_case metric name",
+                f"wide-form column {snippet(name)} is not a snake_case metric name",
                 line=1,
             )
 
 
-class _RowCheck:
-    """Explains a bad cell: an empty line or a short row is reported as such, not as a bad value."""
-
-    def __init__(self, text: str, width: int, path: str) -> None:
-        self.text = text
-        self.width = width
-        self.path = path
-
-    def field_counts(self, rows: int) -> None:
-        """Short rows: pandas pads them silently, so count the fields of every row."""
-        body = self.text.split("\n")[1 : rows + 1]
-        if '"' in self.text:
-            counts = np.fromiter((len(r) for r in csv.reader(body)), dtype=np.int64)
-        else:
-            counts = pd.Series(body, dtype=object).str.count(",").to_numpy() + 1
-        short = np.flatnonzero(counts != self.width)
-        if short.size:
-            line = int(short[0]) + 2
-            self.fail(
-                line,
-                f"expected {self.width} fields (as in the header), found {int(counts[short[0]])}",
-            )
-
-    def fail(self, line: int, message: str) -> None:
-        raw = self.text.split("\n", line)[line - 1].rstrip("\r") if line >= 1 else ""
-        if not raw.strip():
-            raise InputError(self.path, "empty line in the data", line=line)
-        fields = next(csv.reader([raw]))
-        if len(fields) < self.width:
-            raise InputError(
-                self.path,
-                f"expected {self.width} fields (as in the header), found {len(fields)}",
-                line=line,
-            )
-        raise InputError(self.path, message, line=line)
-
-
-def _dates(column: pd.Series, lines: np.ndarray, check: _RowCheck) -> np.ndarray:
+def _dates(column: pd.Series, lines: np.ndarray, path: str) -> np.ndarray:
     text = column.str.strip()
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    strict = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy()
+    strict = text.str.fullmatch(_ISO_DATE).to_numpy(dtype=bool)
     bad = parsed.isna().to_numpy() | ~strict
     if bad.any():
-        _report(check, lines, bad, text, "date", "an ISO date YYYY-MM-DD")
+        _report(path, lines, bad, text, "date", "an ISO date YYYY-MM-DD")
     return parsed.to_numpy(dtype="datetime64[s]")
 
 
-def _numbers(column: pd.Series, lines: np.ndarray, check: _RowCheck, name: str) -> np.ndarray:
+def _numbers(column: pd.Series, lines: np.ndarray, path: str, name: str) -> np.ndarray:
     text = column.str.strip()
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+    values = to_floats(text)
     bad = ~np.isfinite(values)
     if bad.any():
-        _report(check, lines, bad, text, name, "a finite number")
+        _report(path, lines, bad, text, name, "a finite number")
     return values
 
 
 def _report(
-    check: _RowCheck, lines: np.ndarray, bad: np.ndarray, text: pd.Series, field: str, expected: str
+    path: str, lines: np.ndarray, bad: np.ndarray, text: pd.Series, field: str, expected: str
 ) -> None:
     idx = np.flatnonzero(bad)
     i = int(idx[0])
@@ -310,8 +279,8 @@ def _report(
     more = (
         f" ({len(idx) - 1} more row{'s' if len(idx) > 2 else ''} like this)" if len(idx) > 1 else ""
     )
-    shown = repr(found) if found else "an empty cell"
-    check.fail(int(lines[i]), f"{field}: expected {expected}, found {shown}{more}")
+    shown = snippet(found) if found else "an empty cell"
+    raise InputError(path, f"{field}: expected {expected}, found {shown}{more}", line=int(lines[i]))
 
 
 def _check_duplicates(frame: pd.DataFrame, path: str) -> None:
@@ -324,7 +293,7 @@ def _check_duplicates(frame: pd.DataFrame, path: str) -> None:
             & (frame["metric"] == row["metric"])
             & (frame["segment"] == row["segment"])
         ]["line"].iloc[0]
-        seg = f", segment {row['segment']!r}" if row["segment"] else ""
+        seg = f", segment {snippet(row['segment'])}" if row["segment"] else ""
         raise InputError(
             path,
             f"duplicate observation for {row['metric']} on {str(row['date'])[:10]}{seg} "

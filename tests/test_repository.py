@@ -174,3 +174,29 @@ def test_custom_layout(mini_repo):
     (root / "content" / "models").rename(root / "governance" / "charters")
     repo = load_repository(WorkingTree(root), Layout(charters="governance/charters"))
     assert repo.models[0].path == "governance/charters/m1.yaml"
+
+
+def test_a_policy_that_is_not_a_file_is_an_error_not_an_empty_policy(mini_repo):
+    # It used to count as "no policy file" (every rule silently dropped).
+    root = mini_repo(policy=None)
+    (root / "content" / "policy.yaml").mkdir()
+    (err,) = errors_of(root)
+    assert str(err) == "content/policy.yaml: is a folder, not a file"
+
+
+def test_a_charter_with_a_forbidden_character_in_its_file_name(mini_repo):
+    root = mini_repo()
+    (root / "content" / "models" / "m\u202e2.yaml").write_text("id: m2\n")
+    (err,) = errors_of(root)
+    assert err.path == "content/models/m\\u202e2.yaml"
+    assert err.message.startswith("the file name contains the character U+202E")
+
+
+def test_a_problem_met_twice_is_reported_once(mini_repo, tmp_path):
+    # A link leaving the repository is met by listing metrics/m1 and by the orphan scan of
+    # metrics/: one error, not two.
+    root = mini_repo()
+    (tmp_path / "elsewhere.csv").write_text("date,metric,value\n")
+    (root / "metrics" / "m1" / "more.csv").symlink_to(tmp_path / "elsewhere.csv")
+    (err,) = errors_of(root)
+    assert err.path == "metrics/m1/more.csv" and "outside the repository" in err.message

@@ -1,4 +1,11 @@
-"""Load a governance repository: charters, the policy and metric CSVs, validated together."""
+"""Load a governance repository: charters, the policy and metric CSVs, validated together.
+
+Every problem in the inputs is an :class:`~aipo_site.errors.InputError` (file, line, field);
+they are collected over the whole repository and raised together. Files are read only through
+a :class:`~.source.Source`, so the working tree's boundary rules (links leaving the repository,
+pipes, unreadable files, file names with forbidden characters) apply to every file, including
+the charters and metrics folders themselves.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,14 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
-from ..errors import ConfigError, InputError, InputErrors
+from ..errors import ConfigError, InputError, InputErrors, snippet
 from ..model.charter import Charter
 from ..model.policy import Policy
 from .drift import DriftInputs, read_drift_inputs
-from .metrics import empty_frame, parse_metric_csv
+from .metrics import MAX_CSV_BYTES, empty_frame, parse_metric_csv
 from .source import Source
 from .validate import validate_document
-from .yamlfile import YamlDocument, parse_yaml
+from .yamlfile import MAX_BYTES, YamlDocument, parse_yaml
 
 __all__ = ["Layout", "ModelInputs", "Repository", "load_repository"]
 
@@ -73,12 +80,17 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
     warnings: list[str] = []
 
     policy, policy_doc = _load_policy(source, layout.policy, errors)
-    if not source.is_dir(layout.charters):
+    try:
+        has_charters = source.is_dir(layout.charters)
+        listed = source.list_files(layout.charters) if has_charters else []
+    except InputError as e:  # e.g. the folder is a link leading out of the repository
+        raise InputErrors.of([*errors, e]) from None
+    if not has_charters:
         raise ConfigError(
             f"charters folder '{layout.charters}' does not exist (set the plugin's 'charters' "
             "option to the folder holding one <model-id>.yaml per model)"
         )
-    charter_files = [p for p in source.list_files(layout.charters) if p.endswith(CHARTER_SUFFIXES)]
+    charter_files = [p for p in listed if p.endswith(CHARTER_SUFFIXES)]
     models: list[ModelInputs] = []
     seen: dict[str, str] = {}
     for path in charter_files:
@@ -93,7 +105,7 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
             errors.append(
                 doc.error(
                     ("id",),
-                    f"id '{charter.id}' must equal the file name '{stem}' "
+                    f"id '{charter.id}' must equal the file name {snippet(stem)} "
                     f"(rename the file to {charter.id}{PurePosixPath(path).suffix})",
                 )
             )
@@ -116,18 +128,26 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
                 errors.append(e)
         models.append(ModelInputs(charter, path, doc, frame, files, drift))
 
-    if source.is_dir(layout.metrics):
-        folders = {
-            PurePosixPath(p).relative_to(layout.metrics).parts[0]
-            for p in source.list_files(layout.metrics)
-            if len(PurePosixPath(p).relative_to(layout.metrics).parts) > 1
-        }
-        for orphan in sorted(folders - set(seen)):
-            warnings.append(
-                f"{layout.metrics}/{orphan}/ has metrics but no charter "
-                f"{layout.charters}/{orphan}.yaml"
-            )
-    InputErrors.raise_if_any(errors)
+    try:
+        metric_files = source.list_files(layout.metrics) if source.is_dir(layout.metrics) else []
+    except InputError as e:
+        errors.append(e)
+        metric_files = []
+    folders = {
+        PurePosixPath(p).relative_to(layout.metrics).parts[0]
+        for p in metric_files
+        if len(PurePosixPath(p).relative_to(layout.metrics).parts) > 1
+    }
+    for orphan in sorted(folders - set(seen)):
+        warnings.append(
+            f"{layout.metrics}/{orphan}/ has metrics but no charter {layout.charters}/{orphan}.yaml"
+        )
+    # A problem met twice (a link leaving the repository, listed with its folder and read as a
+    # declared drift file) is reported once.
+    unique: dict[str, InputError] = {}
+    for error in errors:
+        unique.setdefault(error.render(), error)
+    InputErrors.raise_if_any(list(unique.values()))
     assert policy is not None
     models.sort(key=lambda m: m.id)
     return Repository(policy, layout.policy, policy_doc, models, layout, warnings)
@@ -136,11 +156,16 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
 def _load_policy(
     source: Source, path: str, errors: list[InputError]
 ) -> tuple[Policy | None, YamlDocument | None]:
-    if not source.is_file(path):
+    try:
+        raw = source.read_bytes(path, MAX_BYTES)
+    except FileNotFoundError:
         # No policy file: every charter is held to an empty policy (no inherited rules).
         return Policy(), None
+    except InputError as e:
+        errors.append(e)
+        return None, None
     try:
-        doc = parse_yaml(source.read_bytes(path), path)
+        doc = parse_yaml(raw, path)
     except InputError as e:
         errors.append(e)
         return None, None
@@ -153,9 +178,12 @@ def _load_charter(
     source: Source, path: str, errors: list[InputError]
 ) -> tuple[Charter, YamlDocument] | None:
     try:
-        doc = parse_yaml(source.read_bytes(path), path)
+        doc = parse_yaml(source.read_bytes(path, MAX_BYTES), path)
     except InputError as e:
         errors.append(e)
+        return None
+    except FileNotFoundError:  # listed a moment ago, gone now
+        errors.append(InputError(path, "disappeared while it was being read; run aipo again"))
         return None
     charter, problems = validate_document(doc, Charter, "charter")
     errors.extend(problems)
@@ -167,17 +195,21 @@ def _load_charter(
 def _load_metrics(
     source: Source, folder: str, errors: list[InputError]
 ) -> tuple[pd.DataFrame, list[str]]:
-    files = [
-        p
-        for p in source.list_files(folder)
-        if p.endswith(".csv") and p.count("/") == folder.count("/") + 1
-    ]
+    try:
+        listed = source.list_files(folder)
+    except InputError as e:
+        errors.append(e)
+        listed = []
+    files = [p for p in listed if p.endswith(".csv") and p.count("/") == folder.count("/") + 1]
     frames = []
     for path in files:
         try:
-            frame = parse_metric_csv(source.read_bytes(path), path)
+            frame = parse_metric_csv(source.read_bytes(path, MAX_CSV_BYTES), path)
         except InputError as e:
             errors.append(e)
+            continue
+        except FileNotFoundError:
+            errors.append(InputError(path, "disappeared while it was being read; run aipo again"))
             continue
         frame["file"] = path
         frames.append(frame)

@@ -1,4 +1,8 @@
-"""Turn pydantic validation errors into aipo InputErrors with line numbers and suggestions."""
+"""Turn pydantic validation errors into aipo InputErrors with line numbers and suggestions.
+
+Messages quote the input only as a short escaped snippet (:func:`~aipo_site.errors.snippet`): a
+value or an unknown key can be long or hold characters that would break the one-line message.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InputError
+from ..errors import InputError, snippet
 from .yamlfile import YamlDocument
 
 __all__ = ["validate_document"]
@@ -42,7 +46,7 @@ def _convert(doc: YamlDocument, model: type[BaseModel], err: Any) -> InputError:
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         listing = f" Allowed here: {', '.join(sorted(allowed))}." if allowed and not close else ""
-        return doc.error(loc, f"unknown field '{name}'{hint}{listing}", at_key=True)
+        return doc.error(loc, f"unknown field {snippet(name)}{hint}{listing}", at_key=True)
     if kind == "missing":
         return doc.error(loc, "required field is missing")
     message = _message(err, found)
@@ -74,14 +78,14 @@ def _message(err: Any, found: Any) -> str:
 
 
 def _show(value: Any) -> str:
+    """The input a message quotes: short and escaped (see :func:`~aipo_site.errors.snippet`)."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     if value is None:
         return "nothing (null)"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return snippet(value)
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

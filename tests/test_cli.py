@@ -7,6 +7,7 @@ repository; regenerate them with ``AIPO_UPDATE_GOLDEN=1 pytest tests/test_cli.py
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -586,3 +587,17 @@ def test_diff_command(repo_at, capsys):
     assert result.returncode == 2
     assert result.stderr.startswith("error: ")
     assert "Traceback" not in result.stderr
+
+
+def test_a_bug_in_aipo_exits_3_not_1(repo_at, capsys, monkeypatch):
+    """A crash must never read as "a model is in BREACH" (1) or "fix your files" (2)."""
+    cli_main = importlib.import_module("aipo_site.cli.main")  # the package re-exports main()
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(cli_main, "run_check", broken)
+    code, _, err = run(repo_at("ok"), capsys=capsys)
+    assert code == 3
+    assert err.startswith("error: internal error in aipo (ZeroDivisionError: boom)")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -44,7 +44,7 @@ __all__ = [
     "run_check",
 ]
 
-EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_BUG = 0, 1, 2, 3
 # --fail-on -> the lowest level that fails the gate (None: only invalid input fails).
 FAIL_ON: dict[str, Level | None] = {"error": None, "breach": Level.BREACH, "warn": Level.WARN}
 

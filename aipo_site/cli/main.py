@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import AipoError, ConfigError, InputErrors
 from ..pipeline import AS_OF_ENV, resolve_as_of
-from .check import EXIT_INVALID, FAIL_ON, run_check
+from .check import EXIT_BUG, EXIT_INVALID, FAIL_ON, run_check
 from .formats import FORMATS, render
 from .settings import Settings, read_settings, suggest_option
 
@@ -30,6 +30,7 @@ exit codes:
      (--fail-on error: never; breach, the default: anything at BREACH;
       warn: anything at WARN or BREACH, including TODO markers left in charters)
   2  invalid input (a charter, the policy, a metric CSV or mkdocs.yml) or invalid usage
+  3  aipo itself failed (a bug, never your input: please report it with the --debug output)
 """
 
 AS_OF_HELP = (
@@ -83,8 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="aipo",
         description="Governance-as-code for ML models: check, diff, export and scaffold a "
         "governance repository (the portal itself is built by `mkdocs build`).",
-        epilog="exit codes: 0 success, 2 invalid input or usage; `aipo check` also exits 1 when "
-        "something is at or above its --fail-on level (see `aipo check --help`).",
+        epilog="exit codes: 0 success, 2 invalid input or usage, 3 a bug in aipo; `aipo check` "
+        "also exits 1 when something is at or above its --fail-on level (see `aipo check --help`).",
         parents=[debug],
     )
     parser.add_argument("--version", action="version", version=f"aipo {_version()}")
@@ -125,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes:\n"
         "  0  no change needs review (nothing changed, or only added or tightened controls)\n"
         "  1  at least one change needs review (e.g. a loosened threshold, a removed control)\n"
-        "  2  invalid input, an unknown revision, or invalid usage\n",
+        "  2  invalid input, an unknown revision, or invalid usage\n"
+        "  3  aipo itself failed (a bug: please report it with the --debug output)\n",
         formatter_class=_Formatter,
         parents=[debug, loading],
     )
@@ -407,3 +409,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as e:
+        # A bug, not the user's input: never exit 1, which a CI gate reads as "a model is in
+        # BREACH", nor 2, which says "fix your files".
+        if getattr(args, "debug", False):
+            raise
+        print(
+            f"error: internal error in aipo ({type(e).__name__}: {e}); this is a bug, not a "
+            "problem in your files: run again with --debug and report the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_BUG

@@ -162,6 +162,56 @@ def test_bad_input_fails_cleanly_and_keeps_the_previous_site(mini_repo):
     assert tree_hashes(site) == before
 
 
+SECRET = "TOP-SECRET-CONTENT-4711"
+
+
+def _outside_link(root: Path) -> str:
+    secret = root.parent / "secret.csv"
+    secret.write_text(f"date,metric,value\n{SECRET},x,1\n")
+    (root / "metrics" / "m1" / "stolen.csv").symlink_to(secret)
+    return "metrics/m1/stolen.csv: is a symbolic link to a location outside the repository"
+
+
+def _broken_link(root: Path) -> str:
+    (root / "metrics" / "m1" / "gone.csv").symlink_to(root / "metrics" / "m1" / "nothing.csv")
+    return "metrics/m1/gone.csv: is a broken symbolic link"
+
+
+def _fifo(root: Path) -> str:
+    os.mkfifo(root / "metrics" / "m1" / "pipe.csv")
+    return "metrics/m1/pipe.csv: is a named pipe (FIFO), not a regular file"
+
+
+def _folder(root: Path) -> str:
+    policy = root / "content" / "policy.yaml"
+    policy.unlink()
+    policy.mkdir()
+    return "content/policy.yaml: is a folder, not a file"
+
+
+def _control_char(root: Path) -> str:
+    charter = root / "content" / "models" / "m1.yaml"
+    charter.write_text(charter.read_text().replace("name: Model one", 'name: "Model\\u202eone"'))
+    return "name: contains the bidirectional control U+202E (RIGHT-TO-LEFT OVERRIDE)"
+
+
+@pytest.mark.parametrize("breakage", [_outside_link, _broken_link, _fifo, _folder, _control_char])
+def test_hostile_files_fail_the_build_and_keep_the_site(mini_repo, breakage):
+    """The repository is the boundary, and nothing half-written: one line, no traceback, no
+    hang on a named pipe, nothing from outside the repository echoed, the site unchanged."""
+    root = mini_repo()
+    site = root / "site"
+    assert run_mkdocs(root).returncode == 0
+    before = tree_hashes(site)
+    expected = breakage(root)
+    result = run_mkdocs(root)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and SECRET not in result.stderr + result.stdout
+    errors = [line for line in result.stderr.splitlines() if "aipo:" in line]
+    assert len(errors) == 1 and expected in errors[0], result.stderr
+    assert tree_hashes(site) == before
+
+
 def test_bad_csv_names_file_and_line(mini_repo):
     root = mini_repo(
         metrics={"m1/kpis.csv": "date,metric,value\n2026-11-19,recall,0.9\n2026-11-20,recall,inf\n"}

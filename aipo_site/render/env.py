@@ -68,9 +68,14 @@ class Block(Markup):
 def text(value: object) -> Markup:
     """Untrusted text for HTML: escaped, on one line (a line break becomes ``&#10;``, which a
     browser shows exactly as the line break it was)."""
-    if isinstance(value, Block):
+    if type(value) is Block:
         return value
-    return Markup(str(escape(value)).translate(_ONE_LINE))
+    # The finalize of every {{ value }}: escape() is C-fast and returns Markup as it is; most
+    # values hold no line break, so they are not copied again.
+    escaped = escape(value)
+    if "\n" in escaped or "\r" in escaped:
+        return Markup(str(escaped).translate(_ONE_LINE))
+    return escaped
 
 
 def section(title: str, level: int = 2) -> Block:

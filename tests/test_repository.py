@@ -200,3 +200,28 @@ def test_a_problem_met_twice_is_reported_once(mini_repo, tmp_path):
     (root / "metrics" / "m1" / "more.csv").symlink_to(tmp_path / "elsewhere.csv")
     (err,) = errors_of(root)
     assert err.path == "metrics/m1/more.csv" and "outside the repository" in err.message
+
+
+def test_metrics_no_kpi_reads_are_warnings_with_a_suggestion(mini_repo):
+    """Nothing silently ignored: a misspelt or unmonitored metric in a CSV is named, with its
+    first file and line; metrics the charter reads are not."""
+    rows = daily_csv([0.5] * 3, metric="recal").splitlines()[1:]  # lines 2-4
+    rows += daily_csv([1.0] * 2, metric="latency_ms").splitlines()[1:]  # lines 5-6
+    extra = "date,metric,value\n" + "\n".join(rows) + "\n"
+    root = mini_repo(metrics={"m1/kpis.csv": daily_csv([0.9] * 30), "m1/extra.csv": extra})
+    repo = load(root)
+    assert repo.warnings == [
+        "metrics/m1/extra.csv:2: metric 'recal' is read by no KPI or segment check of m1; "
+        "did you mean 'recall'?",
+        "metrics/m1/extra.csv:5: metric 'latency_ms' is read by no KPI or segment check of m1 "
+        "(add a KPI or a segment check for it)",
+    ]
+
+
+def test_a_strict_build_fails_on_an_unread_metric(mini_repo):
+    from tests.conftest import run_mkdocs
+
+    root = mini_repo(metrics={"m1/kpis.csv": daily_csv([0.9] * 30) + "2026-11-20,recal,0.5\n"})
+    result = run_mkdocs(root)
+    assert result.returncode == 1
+    assert "metrics/m1/kpis.csv:32: metric 'recal' is read by no KPI" in result.stderr

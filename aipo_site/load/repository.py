@@ -9,6 +9,7 @@ the charters and metrics folders themselves.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -23,7 +24,7 @@ from .source import Source
 from .validate import validate_document
 from .yamlfile import MAX_BYTES, YamlDocument, parse_yaml
 
-__all__ = ["Layout", "ModelInputs", "Repository", "load_repository"]
+__all__ = ["Layout", "ModelInputs", "Repository", "load_repository", "unused_metrics"]
 
 CHARTER_SUFFIXES = (".yaml", ".yml")
 
@@ -120,6 +121,7 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
         seen[charter.id] = path
         folder = f"{layout.metrics}/{charter.id}"
         frame, files = _load_metrics(source, folder, errors)
+        warnings.extend(unused_metrics(charter, frame))
         drift = None
         if charter.drift is not None:
             try:
@@ -151,6 +153,32 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
     assert policy is not None
     models.sort(key=lambda m: m.id)
     return Repository(policy, layout.policy, policy_doc, models, layout, warnings)
+
+
+def unused_metrics(charter: Charter, frame: pd.DataFrame) -> list[str]:
+    """A warning for each metric in the model's CSVs that no KPI and no segment check reads.
+
+    Nothing is silently ignored: a misspelt metric name in a pipeline's output (or in the
+    charter) would otherwise leave a KPI without data and the extra rows unread. The warning
+    names the first file and line of the metric and, when one is close, the name meant.
+    """
+    used = {k.metric for k in charter.kpis} | {s.metric for s in charter.segments}
+    if frame.empty:
+        return []
+    first = frame.drop_duplicates("metric").sort_values(["file", "line"])
+    out = []
+    for row in first.itertuples(index=False):
+        if row.metric in used:
+            continue
+        close = difflib.get_close_matches(row.metric, sorted(used), n=1, cutoff=0.75)
+        hint = (
+            f"; did you mean '{close[0]}'?" if close else " (add a KPI or a segment check for it)"
+        )
+        out.append(
+            f"{row.file}:{row.line}: metric '{row.metric}' is read by no KPI or segment check of "
+            f"{charter.id}{hint}"
+        )
+    return out
 
 
 def _load_policy(

@@ -11,6 +11,10 @@ export NO_MKDOCS_2_WARNING := 1
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	@# A .venv made before the rename to aipo-portal holds the old "aipo" distribution of this
+	@# checkout; two of them would register the plugin twice.
+	@$(BIN)/pip show aipo 2>/dev/null | grep -q "location: $(CURDIR)$$" && \
+	  $(BIN)/pip uninstall --quiet -y aipo || true
 	$(BIN)/pip install --quiet -e ".[test]" mike
 	touch $(STAMP)
 

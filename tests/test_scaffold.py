@@ -166,7 +166,8 @@ def test_shipped_workflow_is_copied_and_runs_aipo_check(tmp_path):
         for step in job["steps"]
     ]
     assert any("aipo check" in run for run in steps)
-    assert (root / "requirements.txt").read_text().count("aipo==") == 1
+    lines = (root / "requirements.txt").read_text().splitlines()
+    assert scaffold.aipo_requirement() in lines and "mike>=2.1,<3" in lines
 
 
 @pytest.mark.build
@@ -325,3 +326,53 @@ def test_demo_files_reference_the_committed_schemas():
     for charter in (ROOT / "content/models").glob("*.yaml"):
         first = charter.read_text().splitlines()[0]
         assert first == "# yaml-language-server: $schema=../../schema/charter.schema.json"
+
+
+class _Dist:
+    def __init__(self, direct_url: str | None) -> None:
+        self.version = "0.1.0"
+        self._direct_url = direct_url
+
+    def read_text(self, name: str) -> str | None:
+        return self._direct_url if name == "direct_url.json" else None
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "expected"),
+    [
+        (None, "aipo-portal==0.1.0"),  # from the package index
+        (
+            '{"url": "https://github.com/acme/aipo", "vcs_info": {"vcs": "git", '
+            '"commit_id": "0123abc", "requested_revision": "v0.1.0"}}',
+            "aipo-portal @ git+https://github.com/acme/aipo@0123abc",
+        ),
+        (
+            '{"url": "https://files.example/aipo_portal-0.1.0-py3-none-any.whl", '
+            '"archive_info": {}}',
+            "aipo-portal @ https://files.example/aipo_portal-0.1.0-py3-none-any.whl",
+        ),
+        ('{"url": "file:///src/aipo", "dir_info": {"editable": true}}', "aipo-portal==0.1.0"),
+        ('{"url": "file:///tmp/aipo_portal-0.1.0.whl", "archive_info": {}}', "aipo-portal==0.1.0"),
+        ("not json", "aipo-portal==0.1.0"),
+    ],
+)
+def test_requirement_repeats_how_aipo_was_installed(monkeypatch, direct_url, expected):
+    """PEP 610: a git or web install is repeated as it was; an index, local or unknown install
+    pins the version (a local path means nothing on the CI machine)."""
+    monkeypatch.setattr(scaffold.metadata, "distribution", lambda name: _Dist(direct_url))
+    assert scaffold.aipo_requirement() == expected
+
+
+def test_init_takes_an_explicit_requirement(tmp_path, capsys):
+    root = tmp_path / "gov"
+    spec = "aipo-portal @ git+https://git.example/org/aipo@v0.1.0"
+    assert main(["init", str(root), "--as-of", "2026-11-20", "--requirement", spec]) == 0
+    assert spec in (root / "requirements.txt").read_text().splitlines()
+    assert "Note: this aipo was installed from a local" not in capsys.readouterr().out
+
+
+def test_init_from_a_local_install_says_how_ci_will_install_aipo(tmp_path, capsys):
+    """This checkout is an editable (local) install: the note tells the user what to do."""
+    assert main(["init", str(tmp_path / "gov"), "--as-of", "2026-11-20"]) == 0
+    out = capsys.readouterr().out
+    assert "installed from a local folder or file" in out and "--requirement" in out

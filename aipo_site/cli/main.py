@@ -41,7 +41,7 @@ AS_OF_HELP = (
 
 def _version() -> str:
     try:
-        return metadata.version("aipo")
+        return metadata.version("aipo-portal")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
         return "unknown"
 
@@ -196,6 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DATE",
         help="evaluation date pinned in mkdocs.yml; the example metrics end on it (default: today)",
     )
+    init.add_argument(
+        "--requirement",
+        metavar="SPEC",
+        help="how requirements.txt installs aipo, e.g. 'aipo-portal @ git+https://host/org/aipo"
+        "@v0.1.0' (default: the way this aipo was installed when CI can repeat it, else "
+        "aipo-portal==VERSION)",
+    )
     init.set_defaults(func=cmd_init)
 
     new = commands.add_parser(
@@ -334,7 +341,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """`aipo init`."""
-    from .scaffold import init_repository
+    from .scaffold import aipo_requirement, init_repository, is_local_requirement
 
     try:
         as_of = resolve_as_of(args.as_of or "today", environ={})
@@ -343,7 +350,12 @@ def cmd_init(args: argparse.Namespace) -> int:
             f"--as-of: expected a date YYYY-MM-DD or 'today', found {args.as_of!r}"
         ) from None
     folder = Path(args.directory)
-    result = init_repository(folder, as_of=as_of, site_name=args.name, force=args.force)
+    requirement = args.requirement or aipo_requirement()
+    if any(ch in requirement for ch in "\n\r"):
+        raise ConfigError("--requirement: expected one requirement line")
+    result = init_repository(
+        folder, as_of=as_of, site_name=args.name, force=args.force, requirement=requirement
+    )
     for rel in result.written:
         print(f"created {folder / rel}")
     for rel in result.kept:
@@ -353,6 +365,13 @@ def cmd_init(args: argparse.Namespace) -> int:
         f"The evaluation date is pinned to {as_of.isoformat()} in mkdocs.yml "
         "(override with AIPO_AS_OF=today)."
     )
+    if not args.requirement and is_local_requirement():
+        print(
+            f"\nNote: this aipo was installed from a local folder or file, so requirements.txt "
+            f"asks for {requirement}. Until that release is on the package index, CI cannot "
+            "install it: run `aipo init` with --requirement 'aipo-portal @ git+<URL of your "
+            "aipo repository>@<tag>' or edit requirements.txt."
+        )
     return 0
 
 

@@ -29,16 +29,21 @@ from ..render.reference import json_schema
 from .settings import Settings
 
 __all__ = [
+    "DISTRIBUTION",
     "WORKFLOW_PATH",
     "WORKFLOW_TEMPLATE",
     "InitResult",
+    "aipo_requirement",
     "example_metrics",
     "init_repository",
+    "is_local_requirement",
     "new_charter",
     "schema_files",
     "write_schemas",
 ]
 
+# The name on the package index ("aipo" there is an unrelated project).
+DISTRIBUTION = "aipo-portal"
 # Hook for the CI workflow: when the package ships templates/workflow.yml, `aipo init` copies it.
 WORKFLOW_TEMPLATE = "workflow.yml"
 WORKFLOW_PATH = ".github/workflows/aipo.yml"
@@ -135,13 +140,13 @@ def _example_dates(as_of: dt.date) -> dict[str, str]:
     }
 
 
-def init_files(site_name: str, as_of: dt.date) -> dict[str, str]:
+def init_files(site_name: str, as_of: dt.date, requirement: str | None = None) -> dict[str, str]:
     """Relative path -> content of every file of a new governance repository."""
     env = _environment()
     context = {
         "site_name": site_name,
         "as_of": as_of.isoformat(),
-        "aipo_version": _aipo_version(),
+        "requirement": requirement or aipo_requirement(),
         "workflow": _templates().joinpath(WORKFLOW_TEMPLATE).is_file(),
     }
     files = {
@@ -164,11 +169,43 @@ def init_files(site_name: str, as_of: dt.date) -> dict[str, str]:
     return files
 
 
-def _aipo_version() -> str:
+def aipo_requirement() -> str:
+    """The line of the new repository's requirements.txt that installs aipo: the way this aipo
+    was installed, when another machine (CI) can repeat it, else the release on the index.
+
+    pip records how a package was installed (PEP 610, ``direct_url.json``): from a git URL, the
+    same URL at the same commit; from an archive on a web server, that URL; from the index,
+    nothing, so the version is pinned. From a local folder or file no other machine can repeat
+    it, so the version is pinned too (and `aipo init` says so: pass ``--requirement``).
+    """
     try:
-        return metadata.version("aipo")
+        dist = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0.1.0"
+        return DISTRIBUTION
+    pinned = f"{DISTRIBUTION}=={dist.version}"
+    raw = dist.read_text("direct_url.json")
+    if not raw:
+        return pinned
+    try:
+        info = json.loads(raw)
+    except ValueError:
+        return pinned
+    url = str(info.get("url", ""))
+    vcs = info.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("commit_id") and not url.startswith("file:"):
+        return f"{DISTRIBUTION} @ {vcs.get('vcs', 'git')}+{url}@{vcs['commit_id']}"
+    if "archive_info" in info and url.startswith(("https://", "http://")):
+        return f"{DISTRIBUTION} @ {url}"
+    return pinned
+
+
+def is_local_requirement() -> bool:
+    """Whether this aipo came from a local folder or file (which `aipo init` warns about)."""
+    try:
+        raw = metadata.distribution(DISTRIBUTION).read_text("direct_url.json") or "{}"
+        return str(json.loads(raw).get("url", "")).startswith("file:")
+    except (metadata.PackageNotFoundError, ValueError):
+        return False
 
 
 @dataclass
@@ -181,7 +218,12 @@ class InitResult:
 
 
 def init_repository(
-    folder: Path, *, as_of: dt.date, site_name: str | None = None, force: bool = False
+    folder: Path,
+    *,
+    as_of: dt.date,
+    site_name: str | None = None,
+    force: bool = False,
+    requirement: str | None = None,
 ) -> InitResult:
     """Create a governance repository in ``folder`` that builds at once.
 
@@ -200,7 +242,7 @@ def init_repository(
     name = site_name or f"{_title(folder.resolve().name)} — AI governance portal"
     result = InitResult(folder)
     try:
-        for rel, text in init_files(name, as_of).items():
+        for rel, text in init_files(name, as_of, requirement).items():
             path = folder / rel
             if path.exists() or path.is_symlink():
                 result.kept.append(rel)

@@ -195,10 +195,15 @@ def test_as_of_precedence(demo_copy, monkeypatch, capsys):
         main(["check", "--config", config, "--format", "json", *args])
         return json.loads(capsys.readouterr().out)["as_of"]
 
-    assert as_of() == "2026-11-20"  # the !ENV default in mkdocs.yml
+    assert as_of() == "2026-11-20"  # pinned in the demo's mkdocs.yml
     monkeypatch.setenv("AIPO_AS_OF", "2026-10-01")
-    assert as_of() == "2026-10-01"  # !ENV [AIPO_AS_OF, ...]
+    assert as_of() == "2026-11-20"  # a pinned date ignores the environment
     assert as_of("--as-of", "2026-09-01") == "2026-09-01"  # the flag wins
+    live = demo_copy / "mkdocs.yml"
+    live.write_text(
+        live.read_text().replace('as_of: "2026-11-20"', "as_of: !ENV [AIPO_AS_OF, today]")
+    )
+    assert as_of() == "2026-10-01"  # !ENV [AIPO_AS_OF, today]
 
 
 def test_env_as_of_applies_when_the_plugin_has_none(repo_at, monkeypatch, capsys):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINI_CHARTER, run_mkdocs
+from tests.conftest import MINI_CHARTER, MINI_MKDOCS, run_mkdocs
 
 pytestmark = pytest.mark.build
 
@@ -138,11 +138,19 @@ def test_rebuilds_are_byte_identical_on_any_day_in_any_folder(demo_copy, tmp_pat
     )
 
 
-def test_as_of_from_environment(repo_root, tmp_path):
-    site = tmp_path / "site"
+def test_as_of_from_environment_unless_pinned(repo_root, mini_repo, tmp_path):
+    """The workflow sets AIPO_AS_OF to the day it runs: a live repository follows it, the demo
+    (which pins its date in mkdocs.yml) does not."""
+    live = mini_repo(
+        mkdocs_yml=MINI_MKDOCS.replace('as_of: "2026-11-20"', "as_of: !ENV [AIPO_AS_OF, today]")
+    )
+    result = run_mkdocs(live, env={"AIPO_AS_OF": "2026-12-31"})
+    assert result.returncode == 0, result.stderr
+    assert "Evaluated 2026-12-31" in (live / "site" / "dashboard" / "index.html").read_text()
+    site = tmp_path / "demo-site"
     result = run_mkdocs(repo_root, site_dir=site, env={"AIPO_AS_OF": "2026-12-31"})
     assert result.returncode == 0, result.stderr
-    assert "Evaluated 2026-12-31" in (site / "dashboard" / "index.html").read_text()
+    assert "Evaluated 2026-11-20" in (site / "dashboard" / "index.html").read_text()
 
 
 def test_bad_input_fails_cleanly_and_keeps_the_previous_site(mini_repo):

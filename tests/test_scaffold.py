@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -61,17 +62,6 @@ def test_init_creates_a_repository_that_checks_clean(tmp_path, capsys):
     assert model["status"] == "OK"
     assert model["findings"] == []
     assert {k["status"] for k in model["kpis"]} == {"OK"}
-
-
-def test_init_pins_as_of_with_env(tmp_path, monkeypatch, capsys):
-    root = tmp_path / "g"
-    main(["init", str(root), "--as-of", "2026-01-31"])
-    text = (root / "mkdocs.yml").read_text()
-    assert 'as_of: !ENV [AIPO_AS_OF, "2026-01-31"]' in text
-    capsys.readouterr()
-    assert check_json(root, capsys)[1]["as_of"] == "2026-01-31"
-    monkeypatch.setenv("AIPO_AS_OF", "2026-02-01")
-    assert check_json(root, capsys)[1]["as_of"] == "2026-02-01"
 
 
 def test_init_metrics_end_on_the_pinned_date(tmp_path):
@@ -376,3 +366,23 @@ def test_init_from_a_local_install_says_how_ci_will_install_aipo(tmp_path, capsy
     assert main(["init", str(tmp_path / "gov"), "--as-of", "2026-11-20"]) == 0
     out = capsys.readouterr().out
     assert "installed from a local folder or file" in out and "--requirement" in out
+
+
+def test_init_evaluates_the_day_of_each_build_unless_pinned(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("AIPO_AS_OF", raising=False)
+    live, pinned = tmp_path / "live", tmp_path / "pinned"
+    assert main(["init", str(live)]) == 0
+    assert main(["init", str(pinned), "--as-of", "2026-11-20"]) == 0
+    assert "as_of: !ENV [AIPO_AS_OF, today]" in (live / "mkdocs.yml").read_text()
+    assert 'as_of: "2026-11-20"' in (pinned / "mkdocs.yml").read_text()
+    capsys.readouterr()
+
+    def as_of(root: Path) -> str:
+        main(["check", "--config", str(root / "mkdocs.yml"), "--format", "json"])
+        return json.loads(capsys.readouterr().out)["as_of"]
+
+    assert as_of(live) == dt.date.today().isoformat()
+    assert as_of(pinned) == "2026-11-20"
+    monkeypatch.setenv("AIPO_AS_OF", "2026-12-01")  # what the workflow does every day
+    assert as_of(live) == "2026-12-01"
+    assert as_of(pinned) == "2026-11-20"

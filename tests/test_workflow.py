@@ -3,6 +3,7 @@ test suite runs too (with options the tools accept)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shlex
@@ -73,8 +74,12 @@ def commands(script: str) -> list[list[str]]:
 
 def test_on_and_jobs(workflow: dict) -> None:
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
-    assert set(triggers) == {"pull_request", "push", "workflow_dispatch"}
+    assert set(triggers) == {"pull_request", "push", "schedule", "workflow_dispatch"}
     assert triggers["push"]["branches"] == ["main"]
+    # Daily: minute hour * * * (every day of every month, every weekday).
+    (cron,) = [entry["cron"] for entry in triggers["schedule"]]
+    minute, hour, *days = cron.split()
+    assert days == ["*", "*", "*"] and minute.isdigit() and hour.isdigit()
     assert "version" in triggers["workflow_dispatch"]["inputs"]
     jobs = workflow["jobs"]
     assert set(jobs) == {"pull-request", "publish"}
@@ -208,3 +213,30 @@ def test_the_diff_step_posts_a_report_and_fails_only_on_errors(
     failed = run("no-such-branch")  # an error (exit 2) fails the step
     assert failed.returncode != 0
     assert "origin/no-such-branch" in failed.stderr
+
+
+def test_scheduled_runs_publish(workflow: dict) -> None:
+    """A schedule event runs on the default branch: the publish job's condition lets it through,
+    the pull-request job's does not."""
+    condition = workflow["jobs"]["publish"]["if"]
+    assert condition == "github.event_name != 'pull_request' && github.ref == 'refs/heads/main'"
+    assert workflow["jobs"]["pull-request"]["if"] == "github.event_name == 'pull_request'"
+
+
+@pytest.mark.parametrize("job", ["pull-request", "publish"])
+def test_every_run_evaluates_the_day_it_runs(workflow: dict, job: str, tmp_path) -> None:
+    """The date step runs before anything evaluates, and really writes today's UTC date."""
+    steps = workflow["jobs"][job]["steps"]
+    date_step = next(s for s in steps if s.get("name") == "Evaluation date")
+    first_tool = next(
+        i for i, s in enumerate(steps) if re.search(r"\b(aipo|mike) ", s.get("run", ""))
+    )
+    assert steps.index(date_step) < first_tool
+    github_env = tmp_path / "github_env"
+    subprocess.run(
+        ["bash", "-c", date_step["run"]],
+        env={"GITHUB_ENV": str(github_env), "PATH": os.environ["PATH"]},
+        check=True,
+    )
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert github_env.read_text() == f"AIPO_AS_OF={today}\n"

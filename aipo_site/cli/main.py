@@ -194,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--as-of",
         metavar="DATE",
-        help="evaluation date pinned in mkdocs.yml; the example metrics end on it (default: today)",
+        help="pin the evaluation date in mkdocs.yml; the example metrics end on it (default: "
+        "evaluate the day of each build, and the example metrics end today)",
     )
     init.add_argument(
         "--requirement",
@@ -353,8 +354,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     requirement = args.requirement or aipo_requirement()
     if any(ch in requirement for ch in "\n\r"):
         raise ConfigError("--requirement: expected one requirement line")
+    pinned = args.as_of is not None and args.as_of != "today"
     result = init_repository(
-        folder, as_of=as_of, site_name=args.name, force=args.force, requirement=requirement
+        folder,
+        as_of=as_of,
+        site_name=args.name,
+        force=args.force,
+        requirement=requirement,
+        pinned=pinned,
     )
     for rel in result.written:
         print(f"created {folder / rel}")
@@ -362,8 +369,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"kept existing {folder / rel}")
     print(
         f"\nNext: cd {folder} && aipo check && mkdocs serve\n"
-        f"The evaluation date is pinned to {as_of.isoformat()} in mkdocs.yml "
-        "(override with AIPO_AS_OF=today)."
+        + (
+            f"The evaluation date is pinned to {as_of.isoformat()} in mkdocs.yml."
+            if pinned
+            else "Every build evaluates the day it runs ($AIPO_AS_OF, else today); the "
+            "workflow publishes every day."
+        )
     )
     if not args.requirement and is_local_requirement():
         print(

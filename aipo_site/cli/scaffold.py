@@ -140,13 +140,16 @@ def _example_dates(as_of: dt.date) -> dict[str, str]:
     }
 
 
-def init_files(site_name: str, as_of: dt.date, requirement: str | None = None) -> dict[str, str]:
+def init_files(
+    site_name: str, as_of: dt.date, requirement: str | None = None, *, pinned: bool = True
+) -> dict[str, str]:
     """Relative path -> content of every file of a new governance repository."""
     env = _environment()
     context = {
         "site_name": site_name,
         "as_of": as_of.isoformat(),
         "requirement": requirement or aipo_requirement(),
+        "pinned": pinned,
         "workflow": _templates().joinpath(WORKFLOW_TEMPLATE).is_file(),
     }
     files = {
@@ -224,11 +227,13 @@ def init_repository(
     site_name: str | None = None,
     force: bool = False,
     requirement: str | None = None,
+    pinned: bool = True,
 ) -> InitResult:
     """Create a governance repository in ``folder`` that builds at once.
 
     Refuses a non-empty folder unless ``force``; with ``force`` every existing file is kept as it
-    is (and reported), never overwritten.
+    is (and reported), never overwritten. ``pinned``: mkdocs.yml evaluates as of ``as_of`` on
+    every build; otherwise as of the day of each build (``$AIPO_AS_OF``, else today).
     """
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"'{folder}' exists and is not a folder")
@@ -242,7 +247,7 @@ def init_repository(
     name = site_name or f"{_title(folder.resolve().name)} — AI governance portal"
     result = InitResult(folder)
     try:
-        for rel, text in init_files(name, as_of, requirement).items():
+        for rel, text in init_files(name, as_of, requirement, pinned=pinned).items():
             path = folder / rel
             if path.exists() or path.is_symlink():
                 result.kept.append(rel)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -182,17 +183,11 @@ def aipo_requirement() -> str:
     it, so the version is pinned too (and `aipo init` says so: pass ``--requirement``).
     """
     try:
-        dist = metadata.distribution(DISTRIBUTION)
+        version = metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
         return DISTRIBUTION
-    pinned = f"{DISTRIBUTION}=={dist.version}"
-    raw = dist.read_text("direct_url.json")
-    if not raw:
-        return pinned
-    try:
-        info = json.loads(raw)
-    except ValueError:
-        return pinned
+    pinned = f"{DISTRIBUTION}=={version}"
+    info = _direct_url()
     url = str(info.get("url", ""))
     vcs = info.get("vcs_info")
     if isinstance(vcs, dict) and vcs.get("commit_id") and not url.startswith("file:"):
@@ -202,13 +197,20 @@ def aipo_requirement() -> str:
     return pinned
 
 
+def _direct_url() -> dict[str, Any]:
+    """What pip recorded about where this aipo came from (PEP 610); empty when nothing usable
+    was recorded (an install from the index)."""
+    try:
+        raw = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
+        info = json.loads(raw) if raw else {}
+    except (metadata.PackageNotFoundError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
 def is_local_requirement() -> bool:
     """Whether this aipo came from a local folder or file (which `aipo init` warns about)."""
-    try:
-        raw = metadata.distribution(DISTRIBUTION).read_text("direct_url.json") or "{}"
-        return str(json.loads(raw).get("url", "")).startswith("file:")
-    except (metadata.PackageNotFoundError, ValueError):
-        return False
+    return str(_direct_url().get("url", "")).startswith("file:")
 
 
 @dataclass

@@ -30,21 +30,25 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, snippet
-from .text import first_forbidden, forbidden_message, line_column, nfc
+from .text import CR_ONLY, first_forbidden, forbidden_message, line_column, nfc
 
 __all__ = [
+    "ISO_DATE",
     "MAX_NAME",
     "check_name",
     "commas_per_line",
     "decode_csv",
     "field_label",
     "iter_lines",
+    "read_frame",
     "read_header",
     "read_records",
     "to_floats",
 ]
 
 MAX_NAME = 200
+# The only date form the CSVs take (ASCII digits: \d would accept other scripts' digits).
+ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _SEPARATORS = ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes"))
 _DECIMAL = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
 
@@ -62,9 +66,7 @@ def decode_csv(raw: bytes, path: str, max_bytes: int) -> str:
     if bad is not None:
         offset, ch = bad
         if ch == "\r" and "\n" not in text:
-            raise InputError(
-                path, "uses CR-only line endings; save it with LF or CRLF line endings", line=1
-            )
+            raise InputError(path, CR_ONLY, line=1)
         raise InputError(path, forbidden_message(ch), line=line_column(text, offset)[0])
     if "\r" in text:
         text = text.replace("\r\n", "\n")
@@ -205,6 +207,16 @@ def read_records(text: str, path: str, width: int) -> tuple[list[list[str]], np.
     except csv.Error as e:
         raise _csv_error(path, e, reader.line_num, previous + 1) from None
     return rows, np.asarray(starts, dtype=np.int64)
+
+
+def read_frame(text: str, path: str, header: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The careful reader's records as a frame of text cells (one column per header name) and
+    the physical line of each row; InputError when there is no data row."""
+    records, lines = read_records(text, path, len(header))
+    if not records:
+        raise InputError(path, "has a header but no data rows", line=2)
+    cells = np.array(records, dtype=object)
+    return pd.DataFrame({name: cells[:, i] for i, name in enumerate(header)}), lines
 
 
 def to_floats(text: pd.Series) -> np.ndarray:

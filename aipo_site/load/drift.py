@@ -39,13 +39,14 @@ import pandas as pd
 from ..errors import InputError, snippet
 from ..model.charter import Drift
 from .csvtext import (
+    ISO_DATE,
     MAX_NAME,
     check_name,
     commas_per_line,
     decode_csv,
     field_label,
+    read_frame,
     read_header,
-    read_records,
     to_floats,
 )
 from .yamlfile import YamlDocument
@@ -57,7 +58,6 @@ BIN_COLUMNS = ["feature", "bin", "reference_count", "current_count"]
 # Spellings of "missing" that pandas would read as NaN: in a numeric column they are errors, so
 # a column is never silently turned into text (and compared as categories) by one of them.
 _MISSING_WORDS = {"nan", "na", "n/a", "null", "none", "-", "?"}
-_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # A bin count above 10^15 is a mistake, not a dataset; every total below 2^53 adds up exactly
 # (in int64 and in the float64 the drift measures use).
 MAX_COUNT = 10**15
@@ -106,17 +106,13 @@ def _read(text: str, header: list[str], path: str) -> tuple[pd.DataFrame, np.nda
             frame = None
         if frame is not None and len(frame) == rows and list(frame.columns) == header:
             return frame.fillna(""), np.arange(2, rows + 2)
-    records, lines = read_records(text, path, width)
-    if not records:
-        raise InputError(path, "has a header but no data rows", line=2)
-    cells = np.array(records, dtype=object)
-    return pd.DataFrame({name: cells[:, i] for i, name in enumerate(header)}), lines
+    return read_frame(text, path, header)
 
 
 def _dates(column: pd.Series, lines: np.ndarray, path: str) -> np.ndarray:
     text = column.str.strip()
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    bad = (parsed.isna() | ~text.str.fullmatch(_ISO_DATE)).to_numpy(dtype=bool)
+    bad = (parsed.isna() | ~text.str.fullmatch(ISO_DATE)).to_numpy(dtype=bool)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
@@ -197,7 +193,7 @@ def parse_bins_csv(raw: bytes, path: str) -> pd.DataFrame:
         out[name] = _counts(frame[name].str.strip(), lines, path, name)
     if "period" in frame:
         periods = out["period"]
-        bad = ~periods.str.fullmatch(_ISO_DATE).to_numpy(dtype=bool)
+        bad = ~periods.str.fullmatch(ISO_DATE).to_numpy(dtype=bool)
         if not bad.any():
             bad = pd.to_datetime(periods, format="%Y-%m-%d", errors="coerce").isna().to_numpy()
         if bad.any():

@@ -28,12 +28,13 @@ import pandas as pd
 
 from ..errors import InputError, snippet
 from .csvtext import (
+    ISO_DATE,
     MAX_NAME,
     check_name,
     commas_per_line,
     decode_csv,
+    read_frame,
     read_header,
-    read_records,
     to_floats,
 )
 
@@ -44,7 +45,6 @@ MAX_COLUMNS = 500
 COLUMNS = ["date", "metric", "value", "segment"]
 _METRIC = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _LONG = {"date", "metric", "value", "segment"}
-_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
 def empty_frame() -> pd.DataFrame:
@@ -73,11 +73,7 @@ def parse_metric_csv(raw: bytes, path: str) -> pd.DataFrame:
     if fast is not None:
         return fast
     # Something is off, or the file quotes its cells: the careful reader finds what and where.
-    rows, lines = read_records(text, path, len(header))
-    if not rows:
-        raise InputError(path, "has a header but no data rows", line=2)
-    cells = np.array(rows, dtype=object)
-    frame = pd.DataFrame({name: cells[:, i] for i, name in enumerate(header)})
+    frame, lines = read_frame(text, path, header)
     dates = _dates(frame["date"], lines, path)
     if long_form:
         values = _numbers(frame["value"], lines, path, "value")
@@ -254,7 +250,7 @@ def _check_header(header: list[str], path: str) -> None:
 def _dates(column: pd.Series, lines: np.ndarray, path: str) -> np.ndarray:
     text = column.str.strip()
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    strict = text.str.fullmatch(_ISO_DATE).to_numpy(dtype=bool)
+    strict = text.str.fullmatch(ISO_DATE).to_numpy(dtype=bool)
     bad = parsed.isna().to_numpy() | ~strict
     if bad.any():
         _report(path, lines, bad, text, "date", "an ISO date YYYY-MM-DD")

@@ -25,6 +25,7 @@ import re
 import unicodedata
 
 __all__ = [
+    "CR_ONLY",
     "FORBIDDEN",
     "FORBIDDEN_RANGES",
     "char_name",
@@ -67,6 +68,8 @@ def _negated_class(ranges: list[tuple[int, int]]) -> str:
 
 
 FORBIDDEN = re.compile(_negated_class(list(FORBIDDEN_RANGES)))
+# What the YAML and CSV readers say about a file whose only line breaks are CRs (old Mac OS).
+CR_ONLY = "uses CR-only line endings; save it with LF or CRLF line endings"
 # For a whole file with its line endings still in it: CR is looked for separately, since one
 # directly followed by LF is a CRLF line ending, not a character of the content.
 _FORBIDDEN_BUT_CR = re.compile(

@@ -42,7 +42,7 @@ import yaml
 
 from ..errors import InputError, snippet
 from .source import read_regular_file
-from .text import first_forbidden, forbidden_message, line_column, nfc
+from .text import CR_ONLY, first_forbidden, forbidden_message, line_column, nfc
 
 __all__ = ["MAX_BYTES", "MAX_SCALAR", "YamlDocument", "parse_yaml", "read_yaml"]
 
@@ -144,9 +144,7 @@ def parse_yaml(raw: bytes, path: str) -> YamlDocument:
     odd = _ODD_BREAKS.search(text)
     if odd is not None:
         if odd.group() == "\r" and "\n" not in text:
-            raise InputError(
-                path, "uses CR-only line endings; save it with LF or CRLF line endings", line=1
-            )
+            raise InputError(path, CR_ONLY, line=1)
         raise _forbidden_at(path, text, odd.start(), odd.group())
     doc = YamlDocument(path=path, data=None)
     # Only an escape (\0, \x85, ...) or a forbidden character already in the text can put one

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
+import os
+import pty
+import select
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +23,7 @@ from aipo_site.load.yamlfile import parse_yaml
 from aipo_site.model.charter import Charter
 from aipo_site.model.policy import Policy
 from aipo_site.render.reference import json_schema
-from tests.conftest import ROOT, run_mkdocs
+from tests.conftest import ROOT, GitRepo, run_mkdocs
 
 INIT_FILES = {
     "mkdocs.yml",
@@ -386,3 +393,242 @@ def test_init_evaluates_the_day_of_each_build_unless_pinned(tmp_path, capsys, mo
     monkeypatch.setenv("AIPO_AS_OF", "2026-12-01")  # what the workflow does every day
     assert as_of(live) == "2026-12-01"
     assert as_of(pinned) == "2026-11-20"
+
+
+# --- site_url: the address the portal is published at ---------------------------------------------
+
+CLI = importlib.import_module("aipo_site.cli.main")  # the module (`main` is the function)
+NO_SITE_URL_NOTE = "Note: mkdocs.yml has no site_url yet"
+
+
+@pytest.fixture
+def no_git_above(tmp_path, monkeypatch):
+    """git finds no repository above tmp_path (so no remote to take the address from)."""
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+
+
+def site_url_of(root: Path) -> str | None:
+    from aipo_site.cli.settings import load_mkdocs_yaml
+
+    return load_mkdocs_yaml(root / "mkdocs.yml").get("site_url")
+
+
+def test_init_writes_the_site_url_given(tmp_path, capsys):
+    root = tmp_path / "gov"
+    args = ["init", str(root), "--as-of", "2026-11-20", "--site-url", "HTTPS://Example.ORG/gov"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    # Normalised: scheme and host in lower case, and a trailing slash (a folder, for MkDocs).
+    assert site_url_of(root) == "https://example.org/gov/"
+    assert "site_url: https://example.org/gov/" in out.splitlines()
+    assert NO_SITE_URL_NOTE not in out
+    assert "TODO" not in (root / "mkdocs.yml").read_text()
+    assert "`https://example.org/gov/`" in (root / "README.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("example.org/gov/", "does not start with http:// or https://"),
+        ("ftp://example.org/gov/", "does not start with http:// or https://"),
+        ("/gov/", "does not start with http:// or https://"),
+        ("https://", "no host name"),
+        ("https://user:secret@example.org/", "user name or password"),
+        ("https://example.org/gov/?v=1", "no query"),
+        ("https://example.org/gov/#top", "fragment"),
+        ("https://example.org/my gov/", "a character a URL cannot"),
+        ('https://example.org/"><script>/', "a character a URL cannot"),
+        ("https://example.org:99999/", "port"),
+        ("https://example.org/100%/", "'%'"),
+        ("", "empty"),
+    ],
+)
+def test_init_refuses_a_bad_site_url(tmp_path, capsys, value, reason):
+    root = tmp_path / "gov"
+    assert main(["init", str(root), "--site-url", value]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith("error: --site-url: expected the portal's address as an absolute ")
+    assert "https://OWNER.github.io/REPO/" in line and reason in line
+    assert not root.exists()  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        (
+            "git@github.com:Acme-Corp/model-governance.git",
+            "https://acme-corp.github.io/model-governance/",
+        ),
+        ("https://github.com/acme/gov.git", "https://acme.github.io/gov/"),
+        ("https://github.com/acme/gov", "https://acme.github.io/gov/"),
+        ("https://x-access-token@github.com/acme/gov.git", "https://acme.github.io/gov/"),
+        ("ssh://git@github.com/acme/gov.git", "https://acme.github.io/gov/"),
+        ("git@github.com:Acme/acme.github.io.git", "https://acme.github.io/"),  # the owner's site
+        ("https://gitlab.com/acme/gov.git", None),
+        ("https://github.com.example.net/acme/gov.git", None),
+        ("https://github.com/acme", None),
+        ("/srv/git/gov.git", None),
+    ],
+)
+def test_github_pages_address_of_a_remote(remote, expected):
+    assert scaffold.github_pages_url(remote) == expected
+
+
+def test_init_takes_the_site_url_from_the_github_remote(tmp_path, capsys, git_env):
+    """A fresh clone of the new GitHub repository (only .git in it) counts as empty; without
+    --site-url and without a terminal, the address is the remote's GitHub Pages address."""
+    repo = GitRepo.init(tmp_path / "model-governance")
+    repo.git("remote", "add", "origin", "git@github.com:Acme-Corp/model-governance.git")
+    assert main(["init", str(repo.path), "--as-of", "2026-11-20"]) == 0
+    out = capsys.readouterr().out
+    assert site_url_of(repo.path) == "https://acme-corp.github.io/model-governance/"
+    (line,) = [line for line in out.splitlines() if line.startswith("site_url: ")]
+    assert line.startswith("site_url: https://acme-corp.github.io/model-governance/ (")
+    assert "git remote 'origin'" in line and NO_SITE_URL_NOTE not in out
+    # In a sub-folder of the clone too; another remote than origin when it is the only one.
+    repo.git("remote", "rename", "origin", "upstream")
+    assert main(["init", str(repo.path / "portal"), "--as-of", "2026-11-20"]) == 0
+    assert site_url_of(repo.path / "portal") == "https://acme-corp.github.io/model-governance/"
+    assert "git remote 'upstream'" in capsys.readouterr().out
+
+
+def test_init_without_site_url_leaves_a_placeholder_and_says_so(tmp_path, capsys, no_git_above):
+    root = tmp_path / "gov"
+    assert main(["init", str(root), "--as-of", "2026-11-20"]) == 0
+    out = capsys.readouterr().out
+    assert site_url_of(root) is None
+    text = (root / "mkdocs.yml").read_text()
+    assert "# TODO site_url:" in text
+    assert "\n# site_url: https://OWNER.github.io/REPO/\n" in text
+    notes = [line for line in out.splitlines() if line.startswith(NO_SITE_URL_NOTE)]
+    assert len(notes) == 1
+    assert "404 page" in notes[0] and "sitemap.xml" in notes[0]
+    assert "It is not set yet" in (root / "README.md").read_text()
+    # Uncommenting the placeholder gives a valid mkdocs.yml with the example address.
+    (root / "mkdocs.yml").write_text(text.replace("\n# site_url: ", "\nsite_url: "))
+    assert site_url_of(root) == "https://OWNER.github.io/REPO/"
+
+
+def test_init_asks_for_the_site_url_in_a_terminal(tmp_path, capsys, monkeypatch, no_git_above):
+    prompts: list[str] = []
+    answers = iter(["github.com/acme/gov", "https://Acme.github.io/gov"])
+
+    def answer(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr(CLI, "_interactive", lambda: True)
+    monkeypatch.setattr("builtins.input", answer)
+    root = tmp_path / "gov"
+    assert main(["init", str(root), "--as-of", "2026-11-20"]) == 0
+    out = capsys.readouterr().out
+    assert len(prompts) == 2  # asked again after an invalid answer, which it explained
+    assert "(site_url)" in prompts[0] and "https://OWNER.github.io/REPO/" in prompts[0]
+    assert "found 'github.com/acme/gov': it does not start with http:// or https://" in out
+    assert site_url_of(root) == "https://acme.github.io/gov/"
+
+
+@pytest.mark.parametrize("reply", ["", EOFError])
+def test_in_a_terminal_enter_keeps_the_remote_address(
+    tmp_path, capsys, monkeypatch, git_env, reply
+):
+    repo = GitRepo.init(tmp_path / "gov")
+    repo.git("remote", "add", "origin", "https://github.com/acme/gov.git")
+    prompts: list[str] = []
+
+    def answer(prompt: str) -> str:
+        prompts.append(prompt)
+        if reply is EOFError:
+            raise EOFError
+        return reply
+
+    monkeypatch.setattr(CLI, "_interactive", lambda: True)
+    monkeypatch.setattr("builtins.input", answer)
+    assert main(["init", str(repo.path), "--as-of", "2026-11-20"]) == 0
+    assert "[https://acme.github.io/gov/]" in prompts[0]  # the default, shown
+    assert site_url_of(repo.path) == "https://acme.github.io/gov/"
+
+
+def test_in_a_terminal_enter_without_a_remote_leaves_the_placeholder(
+    tmp_path, capsys, monkeypatch, no_git_above
+):
+    monkeypatch.setattr(CLI, "_interactive", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "")
+    root = tmp_path / "gov"
+    assert main(["init", str(root), "--as-of", "2026-11-20"]) == 0
+    assert site_url_of(root) is None
+    assert NO_SITE_URL_NOTE in capsys.readouterr().out
+
+
+def test_without_a_terminal_nothing_is_asked(tmp_path, capsys, monkeypatch, no_git_above):
+    def refuse(prompt: str) -> str:
+        raise AssertionError("asked without a terminal")
+
+    monkeypatch.setattr("builtins.input", refuse)
+    assert main(["init", str(tmp_path / "gov"), "--as-of", "2026-11-20"]) == 0
+
+
+def test_init_asks_in_a_real_terminal(tmp_path, no_git_above):
+    """`aipo init` on a pseudo-terminal: the question appears, the answer lands in mkdocs.yml."""
+    root = tmp_path / "gov"
+    leader, follower = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aipo_site.cli", "init", str(root), "--as-of", "2026-11-20"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        close_fds=True,
+    )
+    os.close(follower)
+    seen = b""
+
+    def read_until(marker: bytes, timeout: float = 60) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while marker not in seen:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"waited for {marker!r}; the terminal shows {seen!r}"
+            ready, _, _ = select.select([leader], [], [], remaining)
+            if ready:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # the program exited and closed the terminal
+                    chunk = b""
+                assert chunk, f"the terminal closed before {marker!r}: {seen!r}"
+                seen += chunk
+
+    try:
+        read_until(b"(site_url)")
+        os.write(leader, b"https://example.org/gov\n")
+        read_until(b"Next: ")
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(leader)
+    assert site_url_of(root) == "https://example.org/gov/"
+    assert b"site_url: https://example.org/gov/" in seen
+
+
+def test_init_force_keeps_mkdocs_yml_and_its_site_url(tmp_path, capsys, monkeypatch):
+    root = tmp_path / "busy"
+    root.mkdir()
+    (root / "mkdocs.yml").write_text("site_name: mine\n")
+    monkeypatch.setattr(CLI, "_interactive", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("asked for a kept file"))
+    args = ["init", str(root), "--force", "--as-of", "2026-11-20"]
+    assert main([*args, "--site-url", "https://example.org/gov/"]) == 0
+    out = capsys.readouterr().out
+    assert (root / "mkdocs.yml").read_text() == "site_name: mine\n"
+    assert "--site-url is not in it: set site_url there" in out
+
+
+def test_init_help_mentions_site_url(capsys):
+    with pytest.raises(SystemExit):
+        CLI.build_parser().parse_args(["init", "--help"])
+    assert "--site-url URL" in capsys.readouterr().out

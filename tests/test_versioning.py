@@ -113,6 +113,11 @@ def test_freeze_an_audit_version_then_publish_latest(
     assert tree.startswith("120000 "), tree  # a symlink
     assert show(origin, "gh-pages:latest") == version
     assert "latest/" in show(origin, "gh-pages:index.html")
+    # GitHub Pages serves only the root's 404.html: it is the new version's, whose links are
+    # absolute under the version's folder, so it is styled at any depth.
+    root_404 = show(origin, "gh-pages:404.html")
+    assert root_404 == show(origin, f"gh-pages:{version}/404.html")
+    assert f'href="/aipo/{version}/assets/' in root_404
 
 
 def test_a_frozen_version_is_never_overwritten(tmp_path: Path, origin: Path) -> None:

@@ -184,13 +184,25 @@ def build_parser() -> argparse.ArgumentParser:
         "an example charter with metrics, JSON Schemas, README.md and .gitignore.",
         parents=[debug],
     )
-    init.add_argument("directory", metavar="DIR", help="folder to create (or an empty one)")
+    init.add_argument(
+        "directory",
+        metavar="DIR",
+        help="folder to create (or an empty one, or a fresh clone holding only .git)",
+    )
     init.add_argument(
         "--force",
         action="store_true",
         help="add the missing files to a non-empty folder (existing files are never overwritten)",
     )
     init.add_argument("--name", help="site name (default: from the folder name)")
+    init.add_argument(
+        "--site-url",
+        metavar="URL",
+        help="the address the portal is published at, e.g. https://OWNER.github.io/REPO/ "
+        "(mkdocs.yml's site_url: the 404 page is styled under that path and sitemap.xml lists "
+        "every page under it). Default: asked in a terminal; otherwise the GitHub Pages address "
+        "of the git remote (origin), else a commented placeholder in mkdocs.yml",
+    )
     init.add_argument(
         "--as-of",
         metavar="DATE",
@@ -340,9 +352,69 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interactive() -> bool:
+    """Whether a person is at the terminal (both stdin and stdout are one) to answer a question."""
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _ask_site_url(default: str | None) -> str | None:
+    """Ask for the portal's address until the answer is valid; Enter (or end of input) keeps
+    ``default`` (None: decide later)."""
+    from .scaffold import SITE_URL_EXAMPLE, normalise_site_url
+
+    hint = f"[{default}]" if default else "[Enter: set it later in mkdocs.yml]"
+    while True:
+        try:
+            answer = input(
+                f"Address the portal will be published at (site_url), e.g. {SITE_URL_EXAMPLE} "
+                f"{hint}: "
+            )
+        except EOFError:
+            print()
+            return default
+        if not answer.strip():
+            return default
+        try:
+            return normalise_site_url(answer)
+        except ConfigError as e:
+            print(f"  {e}")
+
+
+def _init_site_url(args: argparse.Namespace, folder: Path) -> tuple[str | None, str]:
+    """The site_url for the new mkdocs.yml and the line that says where it came from."""
+    from .scaffold import SITE_URL_EXAMPLE, remote_site_url
+
+    if args.site_url is not None:
+        return args.site_url, f"site_url: {args.site_url}"
+    remote = remote_site_url(folder)
+    if _interactive():
+        site_url = _ask_site_url(remote[0] if remote else None)
+        if site_url is not None:
+            return site_url, f"site_url: {site_url}"
+    elif remote is not None:
+        return remote[0], (
+            f"site_url: {remote[0]} (the GitHub Pages address of the git remote '{remote[1]}'; "
+            "edit it in mkdocs.yml if the portal is published elsewhere)"
+        )
+    return None, (
+        "Note: mkdocs.yml has no site_url yet (a TODO marks the place): set it to the address the "
+        f"portal is published at, e.g. {SITE_URL_EXAMPLE}, or its 404 page is unstyled under a "
+        "sub-path and sitemap.xml lists no pages."
+    )
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     """`aipo init`."""
-    from .scaffold import aipo_requirement, init_repository, is_local_requirement
+    from .scaffold import (
+        aipo_requirement,
+        check_target,
+        init_repository,
+        is_local_requirement,
+        normalise_site_url,
+    )
 
     try:
         as_of = resolve_as_of(args.as_of or "today", environ={})
@@ -350,11 +422,22 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"--as-of: expected a date YYYY-MM-DD or 'today', found {args.as_of!r}"
         ) from None
+    if args.site_url is not None:
+        try:
+            args.site_url = normalise_site_url(args.site_url)
+        except ConfigError as e:
+            raise ConfigError(f"--site-url: {e}") from None
     folder = Path(args.directory)
     requirement = args.requirement or aipo_requirement()
     if any(ch in requirement for ch in "\n\r"):
         raise ConfigError("--requirement: expected one requirement line")
     pinned = args.as_of is not None and args.as_of != "today"
+    # Refuse a folder before asking anything; an existing mkdocs.yml (--force) is kept, so its
+    # site_url is the user's already.
+    check_target(folder, force=args.force)
+    config = folder / "mkdocs.yml"
+    keeps_config = config.exists() or config.is_symlink()
+    site_url, site_url_line = (None, "") if keeps_config else _init_site_url(args, folder)
     result = init_repository(
         folder,
         as_of=as_of,
@@ -362,11 +445,18 @@ def cmd_init(args: argparse.Namespace) -> int:
         force=args.force,
         requirement=requirement,
         pinned=pinned,
+        site_url=site_url,
     )
     for rel in result.written:
         print(f"created {folder / rel}")
     for rel in result.kept:
         print(f"kept existing {folder / rel}")
+    if keeps_config and args.site_url is not None:
+        site_url_line = (
+            f"Note: the existing {config} was kept, so --site-url is not in it: set site_url there."
+        )
+    if site_url_line:
+        print(site_url_line)
     print(
         f"\nNext: cd {folder} && aipo check && mkdocs serve\n"
         + (

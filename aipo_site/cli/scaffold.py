@@ -2,8 +2,8 @@
 `aipo schema` (the JSON Schemas editors complete charters with).
 
 Templates are package data under ``aipo_site/cli/templates/``. Nothing here overwrites a file: init
-refuses a non-empty folder unless ``--force``, and even then keeps every file that already exists;
-new refuses an existing charter.
+refuses a non-empty folder (a fresh clone holding only ``.git`` counts as empty) unless ``--force``,
+and even then keeps every file that already exists; new refuses an existing charter.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import json
 import math
 import posixpath
 import re
+import subprocess
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -31,14 +33,19 @@ from .settings import Settings
 
 __all__ = [
     "DISTRIBUTION",
+    "SITE_URL_EXAMPLE",
     "WORKFLOW_PATH",
     "WORKFLOW_TEMPLATE",
     "InitResult",
     "aipo_requirement",
+    "check_target",
     "example_metrics",
+    "github_pages_url",
     "init_repository",
     "is_local_requirement",
     "new_charter",
+    "normalise_site_url",
+    "remote_site_url",
     "schema_files",
     "write_schemas",
 ]
@@ -50,6 +57,8 @@ WORKFLOW_TEMPLATE = "workflow.yml"
 WORKFLOW_PATH = ".github/workflows/aipo.yml"
 EXAMPLE_ID = "example-model"
 _SLUG = re.compile(SLUG_PATTERN)
+# What a site_url looks like on GitHub Pages (a project site is published under /REPO/).
+SITE_URL_EXAMPLE = "https://OWNER.github.io/REPO/"
 
 
 def _templates() -> Traversable:
@@ -142,12 +151,23 @@ def _example_dates(as_of: dt.date) -> dict[str, str]:
 
 
 def init_files(
-    site_name: str, as_of: dt.date, requirement: str | None = None, *, pinned: bool = True
+    site_name: str,
+    as_of: dt.date,
+    requirement: str | None = None,
+    *,
+    pinned: bool = True,
+    site_url: str | None = None,
 ) -> dict[str, str]:
-    """Relative path -> content of every file of a new governance repository."""
+    """Relative path -> content of every file of a new governance repository.
+
+    ``site_url`` (already normalised, see :func:`normalise_site_url`) goes into mkdocs.yml; without
+    it mkdocs.yml holds a commented placeholder that says what is missing.
+    """
     env = _environment()
     context = {
         "site_name": site_name,
+        "site_url": site_url,
+        "site_url_example": SITE_URL_EXAMPLE,
         "as_of": as_of.isoformat(),
         "requirement": requirement or aipo_requirement(),
         "pinned": pinned,
@@ -213,6 +233,112 @@ def is_local_requirement() -> bool:
     return str(_direct_url().get("url", "")).startswith("file:")
 
 
+# --- site_url: the address the portal is published at -----------------------------------------
+# MkDocs links the 404 page's stylesheets, scripts and navigation from site_url's path (the page is
+# served at any depth, so relative links cannot work there) and lists pages in sitemap.xml only
+# under site_url. Without it both assume the portal sits at the root of its host.
+
+# Characters a site_url may hold: RFC 3986's unreserved and reserved characters and %-escapes,
+# without "?" and "#" (no query or fragment) and without quotes or angle brackets, which MkDocs
+# writes into every page unescaped.
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/@!$&'()*+,;=%\[\]]*")
+_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_GITHUB_REMOTE = re.compile(
+    r"(?:(?:https?|ssh|git|git\+ssh)://(?:[^@/]+@)?github\.com(?::\d+)?/|(?:[^@/:]+@)?github\.com:)"
+    r"/?(?P<owner>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<repo>[A-Za-z0-9._-]+?)(?:\.git)?/?",
+    re.IGNORECASE,
+)
+
+
+def normalise_site_url(text: str) -> str:
+    """``text`` as mkdocs.yml's ``site_url``: an absolute http:// or https:// URL with a host, no
+    user name or password, query or fragment, whose path ends with "/"; the scheme and host in
+    lower case. Raises :class:`ConfigError` (one line, saying what is wrong) otherwise."""
+
+    def bad(reason: str) -> ConfigError:
+        return ConfigError(
+            f"expected the portal's address as an absolute http:// or https:// URL such as "
+            f"{SITE_URL_EXAMPLE}, found {text!r}: {reason}"
+        )
+
+    value = text.strip()
+    if not value:
+        raise bad("it is empty")
+    if "?" in value or "#" in value:
+        raise bad("a site address has no query (?...) or fragment (#...)")
+    if not _URL_CHARS.fullmatch(value):
+        raise bad(
+            "it holds a character a URL cannot (a space, quote, angle bracket, control or "
+            "non-ASCII character); %-escape it"
+        )
+    if _PERCENT.search(value):
+        raise bad("a '%' must start an escape such as %20")
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not value[len(scheme) :].startswith("://"):
+        raise bad("it does not start with http:// or https://")
+    if not parts.hostname:
+        raise bad("there is no host name after the scheme")
+    if "@" in parts.netloc:
+        raise bad("it holds a user name or password, which every page would publish")
+    try:
+        port = parts.port
+    except ValueError:
+        raise bad("the port is not a number from 0 to 65535") from None
+    host = parts.hostname.lower()
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    netloc = host if port is None else f"{host}:{port}"
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{scheme}://{netloc}{path}"
+
+
+def github_pages_url(remote: str) -> str | None:
+    """The GitHub Pages address of the repository at git remote URL ``remote`` (HTTPS or SSH form,
+    on github.com): ``https://owner.github.io/REPO/`` for a project, ``https://owner.github.io/``
+    for the owner's own ``OWNER.github.io`` repository; None for any other host."""
+    match = _GITHUB_REMOTE.fullmatch(remote.strip())
+    if match is None or match["repo"] in (".", ".."):
+        return None
+    owner, repo = match["owner"].lower(), match["repo"]
+    if repo.lower() == f"{owner}.github.io":
+        return f"https://{owner}.github.io/"
+    return f"https://{owner}.github.io/{repo}/"
+
+
+def _git(folder: Path, *args: str) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(folder), *args],
+            capture_output=True,
+            text=True,
+            timeout=15,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):  # no git, or it hangs
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+def remote_site_url(folder: Path) -> tuple[str, str] | None:
+    """``(site_url, remote name)`` when ``folder`` (or, if it does not exist yet, the nearest
+    folder above it) is in a git repository whose remote ``origin`` (else its only remote) is
+    on GitHub; None otherwise, or when git is not installed."""
+    start = folder.absolute()
+    while not start.is_dir() and start != start.parent:
+        start = start.parent
+    names = (_git(start, "remote") or "").split()
+    if "origin" in names:
+        name = "origin"
+    elif len(names) == 1:
+        name = names[0]
+    else:
+        return None
+    url = _git(start, "remote", "get-url", name)
+    site_url = github_pages_url(url) if url else None
+    return (site_url, name) if site_url else None
+
+
 @dataclass
 class InitResult:
     """What `aipo init` wrote and what it left alone."""
@@ -230,26 +356,21 @@ def init_repository(
     force: bool = False,
     requirement: str | None = None,
     pinned: bool = True,
+    site_url: str | None = None,
 ) -> InitResult:
     """Create a governance repository in ``folder`` that builds at once.
 
     Refuses a non-empty folder unless ``force``; with ``force`` every existing file is kept as it
     is (and reported), never overwritten. ``pinned``: mkdocs.yml evaluates as of ``as_of`` on
     every build; otherwise as of the day of each build (``$AIPO_AS_OF``, else today).
+    ``site_url``: the address the portal is published at (normalised), written into mkdocs.yml.
     """
-    if folder.exists() and not folder.is_dir():
-        raise ConfigError(f"'{folder}' exists and is not a folder")
-    if folder.is_dir() and any(folder.iterdir()) and not force:
-        entries = sorted(p.name for p in folder.iterdir())
-        shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
-        raise ConfigError(
-            f"'{folder}' is not empty ({shown}); choose an empty or new folder, or pass --force "
-            "to add the files that are missing (existing files are never overwritten)"
-        )
+    check_target(folder, force=force)
     name = site_name or f"{_title(folder.resolve().name)} — AI governance portal"
     result = InitResult(folder)
+    files = init_files(name, as_of, requirement, pinned=pinned, site_url=site_url)
     try:
-        for rel, text in init_files(name, as_of, requirement, pinned=pinned).items():
+        for rel, text in files.items():
             path = folder / rel
             if path.exists() or path.is_symlink():
                 result.kept.append(rel)
@@ -262,6 +383,20 @@ def init_repository(
     except OSError as e:
         raise ConfigError(f"cannot write to '{folder}': {e.strerror or e}") from None
     return result
+
+
+def check_target(folder: Path, *, force: bool = False) -> None:
+    """Raise :class:`ConfigError` unless `aipo init` may write into ``folder``: a new or empty
+    folder (a fresh clone, holding only ``.git``, counts as empty), or with ``force`` any folder."""
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"'{folder}' exists and is not a folder")
+    entries = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    if entries and entries != [".git"] and not force:
+        shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
+        raise ConfigError(
+            f"'{folder}' is not empty ({shown}); choose an empty or new folder, or pass --force "
+            "to add the files that are missing (existing files are never overwritten)"
+        )
 
 
 def _title(slug: str) -> str:

@@ -35,6 +35,16 @@ __all__ = ["AipoPlugin"]
 
 log = get_plugin_logger("aipo")
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+# Logged (INFO, so `--strict` builds pass) after a build without site_url. MkDocs serves the 404
+# page at any depth, so it links it from site_url's path, or from "/" without one; and it lists
+# pages in sitemap.xml only under site_url. A portal at the root of its host needs no site_url for
+# its 404 page; one under a sub-path does (mkdocs/commands/build.py, _build_template).
+NO_SITE_URL = (
+    "site_url is not set in mkdocs.yml: 404.html links its stylesheets, scripts and navigation "
+    "from the server root (/assets/...), so it is unstyled when the portal is served under a "
+    "sub-path (a GitHub project page https://OWNER.github.io/REPO/, a mike version folder), and "
+    "sitemap.xml lists no pages. Set site_url to the address the portal is published at."
+)
 
 
 class AipoPlugin(BasePlugin[AipoConfig]):
@@ -101,6 +111,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
             return
+        _site_url_as_folder(config)
         try:
             as_of = resolve_as_of(self.config.as_of)
             options = self._options(config)
@@ -191,6 +202,11 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         blocks = self.portal.deferred.get(page.file.src_uri)
         return fill(output, blocks) if blocks else None
 
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # `mkdocs serve` sets site_url to its own address, so this only speaks on real builds.
+        if self.config.enabled and not config.site_url:
+            log.info(NO_SITE_URL)
+
     def on_serve(
         self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer | None:
@@ -202,6 +218,20 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             if path.exists() and not _inside(path, docs):
                 server.watch(os.fspath(path))
         return server
+
+
+def _site_url_as_folder(config: MkDocsConfig) -> None:
+    """End site_url with "/", as MkDocs' validation of mkdocs.yml does.
+
+    mike's plugin sets ``site_url = urljoin(site_url, version)`` after that validation, so a
+    version folder's site_url has no trailing slash (jimporter/mike#251): its 404 page then gets
+    the base "/REPO/1.0", against which Material resolves the search index and "../versions.json"
+    one folder too high, and both requests fail. Pages and 404.html are built after on_pre_build,
+    when every plugin's on_config has run, so the version folder is kept either way.
+    """
+    site_url = config.site_url
+    if site_url and not site_url.endswith("/"):
+        config.site_url = site_url + "/"
 
 
 def _stamp(digest: Any, path: Path) -> None:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 import vl_convert
 
@@ -80,3 +81,89 @@ def test_spec_template_config_turns_aria_descriptions_off():
     from aipo_site.render.charts import CONFIG
 
     assert CONFIG["aria"] is False
+
+
+def _layers(node: Any) -> Iterator[dict[str, Any]]:
+    """Every unit view of a spec (a node with a mark)."""
+    if isinstance(node, dict):
+        if "mark" in node:
+            yield node
+        for v in node.values():
+            yield from _layers(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _layers(v)
+
+
+def test_drift_over_time_chart_fields_mean_one_thing():
+    """Each y field is named for what it plots; a feature cell holds the statistic as ``value``
+    and the p-value as ``p_value`` (as FeatureDrift and `aipo check --format json` do), and spans
+    its period; the dashed rules are the drift share's limits."""
+    import datetime as dt
+
+    from aipo_site.model.charter import Tiers
+    from aipo_site.model.results import DriftPoint, DriftResult, FeatureDrift, Level, Status
+    from aipo_site.render.charts import drift_time_spec
+
+    d1, d2 = dt.date(2026, 11, 2), dt.date(2026, 11, 9)
+    feature = FeatureDrift(
+        name="amount",
+        kind="numeric",
+        method="ks",
+        value=0.5,
+        p_value=0.001,
+        tiers=Tiers(warn=0.05, breach=0.01),
+        status=Status.BREACH,
+        reading="",
+        importance=1.0,
+        n_reference=100,
+        n_current=100,
+    )
+    result = DriftResult(
+        features=[feature],
+        share=1.0,
+        share_status=Status.BREACH,
+        share_tiers=Tiers(warn=0.25, breach=0.5),
+        reference_label="",
+        current_label="",
+        over_time=[
+            DriftPoint(d1, "amount", "ks", 0.125, 0.5, Status.OK),
+            DriftPoint(d2, "amount", "ks", 0.5, 0.001, Status.BREACH),
+        ],
+        share_over_time=[(d1, 0.0), (d2, 1.0)],
+        timeline=[(d1, dt.date(2026, 11, 8), Level.OK), (d2, dt.date(2026, 11, 12), Level.BREACH)],
+    )
+    spec = drift_time_spec(result, [])
+    ms = lambda d: float(np.datetime64(d, "ms").astype(np.int64))  # noqa: E731
+    assert {view["encoding"]["y"]["field"] for view in _layers(spec)} == {
+        "share",  # the drift share's line and its warn / breach rules
+        "drop",  # each KPI's drop from its baseline (none here)
+        "feature",  # the grid of feature tiers
+    }
+    ((heat, cells),) = _layers_with(spec, "feature")
+    assert heat["encoding"]["x2"]["field"] == "next"
+    assert cells[1] == {
+        "feature": "amount",
+        "period": ms(d2),
+        "last": ms(dt.date(2026, 11, 12)),
+        "next": ms(dt.date(2026, 11, 13)),
+        "method": "ks",
+        "value": 0.5,
+        "p_value": 0.001,
+        "status": "BREACH",
+        "measure": "KS D 0.5; p = 0.001 decides the tier",
+    }
+    shares = [rows for _, rows in _layers_with(spec, "share")]
+    assert [r["share"] for r in shares[0]] == [0.25, 0.5]  # the rules: the share's limits
+    assert shares[0][0]["label"] == "drift share: WARN above 25%"
+    assert [r["share"] for r in shares[1]] == [0.0, 1.0]
+    compiled = json.dumps(vl_convert.vegalite_to_vega(spec))
+    assert "share of inputs drifted / KPI drop from baseline" in compiled
+
+
+def _layers_with(spec: Any, y_field: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    return [
+        (view, view.get("data", {}).get("values", []))
+        for view in _layers(spec)
+        if view["encoding"]["y"]["field"] == y_field and view.get("data", {}).get("values")
+    ]

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pytest
 
+from aipo_site.cli import main
 from aipo_site.errors import InputError
 from aipo_site.evaluate import drift as drift_eval
+from aipo_site.evaluate import drift_methods as dm
 from aipo_site.evaluate import evaluate_repository
 from aipo_site.load.drift import parse_bins_csv, parse_samples_csv
 from aipo_site.load.repository import load_repository
 from aipo_site.load.source import WorkingTree
 from aipo_site.model.results import Level, Status
+from aipo_site.pipeline import PortalOptions, build_portal
+from aipo_site.render.charts import drift_time_spec
 from tests.conftest import AS_OF, MINI_CHARTER, daily_csv
+
+D = dt.date
 
 
 def samples_csv(shift_from: dt.date, shift: float, days: int = 200, per_day: int = 20) -> str:
@@ -42,16 +49,20 @@ DRIFT = """drift:
 """
 
 
-def evaluate(mini_repo, drift=DRIFT, files=None, name="repo"):
+def drift_repo(mini_repo, drift=DRIFT, files=None, name="repo"):
     files = (
         files
         if files is not None
         else {"m1/drift/samples.csv": samples_csv(dt.date(2026, 9, 1), 15)}
     )
     charter = MINI_CHARTER.format(id="m1", name="x") + drift
-    root = mini_repo(
+    return mini_repo(
         charters={"m1": charter}, metrics={"m1/kpis.csv": daily_csv([0.9] * 30), **files}, name=name
     )
+
+
+def evaluate(mini_repo, drift=DRIFT, files=None, name="repo"):
+    root = drift_repo(mini_repo, drift, files, name)
     return evaluate_repository(load_repository(WorkingTree(root)), AS_OF).models[0]
 
 
@@ -64,7 +75,8 @@ def test_shifted_inputs_breach_and_feed_the_model_status(mini_repo):
     assert by_name["channel"].kind == "categorical" and by_name["channel"].status is Status.BREACH
     assert d.share == pytest.approx(1.0) and d.share_status is Status.BREACH
     assert m.status is Level.BREACH
-    assert "data drift: 100% of the inputs drifted" in m.answer
+    assert m.performance.answer == "no"
+    assert "100% of the inputs have drifted from the reference data" in m.performance.sentence
     assert "median" in by_name["amount"].reading
     assert by_name["amount"].histogram is not None and len(by_name["amount"].histogram.labels) == 10
 
@@ -139,7 +151,8 @@ def test_empty_window_cannot_be_evaluated(mini_repo):
     assert {f.status for f in m.drift.features} == {Status.NO_DATA}
     assert "has no rows" in m.drift.features[0].reading
     assert m.drift.share is None and m.drift.level is Level.WARN
-    assert "cannot be evaluated" in m.answer
+    assert m.performance.answer == "at risk"
+    assert m.performance.sentence == "Cannot tell whether the inputs have drifted."
 
 
 def test_all_missing_values_cannot_be_evaluated(mini_repo):
@@ -190,7 +203,12 @@ def test_prebinned_counts_per_period(mini_repo):
     expected = (0.925 - 0.5) * np.log(0.925 / 0.5) + (0.075 - 0.5) * np.log(0.075 / 0.5)
     assert age.value == pytest.approx(expected)
     assert [p for p, _ in d.share_over_time] == [dt.date(2026, 11, d) for d in (2, 9, 16)]
-    assert d.current_label == "2 periods from 2026-11-09"
+    # The label says which days the window holds: the periods that start in the last 14 days
+    # (2026-11-07 to 2026-11-20), the last one cut at the evaluation date.
+    assert d.current_label == (
+        "2026-11-09 to 2026-11-20 (2 weekly periods starting in the last 14 days)"
+    )
+    assert d.reference_label == "reference counts"
 
 
 @pytest.mark.parametrize(
@@ -289,8 +307,12 @@ def test_answer_names_drifted_features_by_severity_and_weight(mini_repo):
     )
     drift = DRIFT.replace("    - {name: channel}\n", "    - {name: channel}\n    - {name: ghost}\n")
     m = evaluate(mini_repo, drift=drift, files={"m1/drift/samples.csv": text})
-    assert "data drift: 100% of the inputs drifted (amount, channel)" in m.answer
-    assert "drift of ghost cannot be evaluated" in m.answer
+    sentence = m.performance.sentence
+    assert (
+        "100% of the inputs have drifted from the reference data (amount and channel)" in sentence
+    )
+    assert "cannot tell whether ghost drifted" in sentence
+    assert "ks" not in sentence.split() and "p =" not in sentence  # no method, no p-value
 
 
 # --- the drift input readers (loader) ---------------------------------------------------------
@@ -429,3 +451,307 @@ def test_a_drift_path_that_is_a_folder_is_an_error(mini_repo):
     with pytest.raises(InputError) as info:
         load_repository(WorkingTree(root))
     assert str(info.value) == "metrics/m1/drift/samples.csv: is a folder, not a file"
+
+
+# --- limits: a limit is the last acceptable value ---------------------------------------------
+
+TWO_FILES = """drift:
+  reference_samples: drift/ref.csv
+  samples: drift/cur.csv
+{extra}  features:
+{features}"""
+
+
+def columns_csv(shift: dict[str, float]) -> str:
+    """100 rows of columns a, b, c, d alternating -1 and 1 (mean 0, standard deviation exactly
+    1), each column moved by ``shift``: a shift of 0.25 is a Wasserstein value of exactly 0.25."""
+    rows = ["a,b,c,d"]
+    for i in range(100):
+        v = -1.0 if i % 2 else 1.0
+        rows.append(",".join(repr(v + shift.get(name, 0.0)) for name in "abcd"))
+    return "\n".join(rows) + "\n"
+
+
+def two_files(mini_repo, features: str, shift: dict[str, float], extra: str = "", name="repo"):
+    files = {"m1/drift/ref.csv": columns_csv({}), "m1/drift/cur.csv": columns_csv(shift)}
+    drift = TWO_FILES.format(extra=extra, features=features)
+    return evaluate(mini_repo, drift=drift, files=files, name=name).drift
+
+
+@pytest.mark.parametrize(
+    ("tiers", "status"),
+    [
+        ("{warn: 0.25, breach: 0.5}", Status.OK),  # exactly at warn: tolerated (was WARN)
+        ("{warn: 0.125, breach: 0.25}", Status.WARN),  # exactly at breach: WARN (was BREACH)
+        ("{warn: 0.125, breach: 0.1875}", Status.BREACH),
+    ],
+)
+def test_a_distance_exactly_at_a_limit_is_tolerated(mini_repo, tiers, status):
+    features = f"    - {{name: a, method: wasserstein, tiers: {tiers}}}\n"
+    (a,) = two_files(mini_repo, features, {"a": 0.25}).features
+    assert a.value == 0.25 and a.p_value is None
+    assert a.status is status
+
+
+def test_a_p_value_exactly_at_a_limit_is_tolerated(mini_repo):
+    # The p-value of the shifted column, written in the charter with repr: the very same float.
+    ref, cur = columns_csv({}), columns_csv({"a": 0.25})
+    column = [np.array([float(r.split(",")[0]) for r in t.split()[1:]]) for t in (ref, cur)]
+    p = dm.measure("ks", *column).p_value
+    assert 0 < p < 0.01
+
+    def status(tiers: str) -> Status:
+        features = f"    - {{name: a, method: ks, tiers: {tiers}}}\n"
+        (a,) = two_files(mini_repo, features, {"a": 0.25}, name=tiers).features
+        assert a.p_value == p
+        return a.status
+
+    assert status(f"{{warn: {p!r}, breach: {p / 2!r}}}") is Status.OK  # p == warn: tolerated
+    assert status(f"{{warn: 0.5, breach: {p!r}}}") is Status.WARN  # p == breach: only WARN
+    assert status(f"{{warn: 0.5, breach: {p * 2!r}}}") is Status.BREACH
+
+
+FOUR = "".join(f"    - {{name: {c}, method: wasserstein}}\n" for c in "abcd")
+
+
+@pytest.mark.parametrize(
+    ("drifted", "share", "share_status", "level"),
+    [
+        ("a", 0.25, Status.OK, Level.WARN),  # at the warn limit: the share is tolerated
+        ("ab", 0.5, Status.WARN, Level.WARN),  # at the breach limit: WARN, not BREACH
+        ("abc", 0.75, Status.BREACH, Level.BREACH),
+    ],
+)
+def test_a_drift_share_exactly_at_a_limit_is_tolerated(
+    mini_repo, drifted, share, share_status, level
+):
+    d = two_files(mini_repo, FOUR, dict.fromkeys(drifted, 5.0))
+    assert [f.status for f in d.features] == [
+        Status.BREACH if f.name in drifted else Status.OK for f in d.features
+    ]
+    assert d.share == share and d.share_status is share_status and d.level is level
+
+
+def test_charter_share_limits_follow_the_same_rule(mini_repo):
+    extra = "  share: {warn: 0.125, breach: 0.25}\n"
+    assert two_files(mini_repo, FOUR, {"a": 5.0}, extra, "r1").share_status is Status.WARN
+    extra = "  share: {warn: 0.25, breach: 0.375}\n"
+    assert two_files(mini_repo, FOUR, {"a": 5.0}, extra, "r2").share_status is Status.OK
+
+
+# --- one value, one meaning: the model, JSON, evidence export, chart data, page ---------------
+
+
+def test_a_ks_feature_reports_the_same_numbers_everywhere(mini_repo, tmp_path, capsys):
+    """``value`` is the KS statistic D and ``p_value`` its p-value in the result, in `aipo check
+    --format json`, in the evidence export, in the drift-over-time chart data and on the page.
+    The chart once held the p-value under ``value``."""
+    # A current window of 20 days is exactly the newest monthly period (2026-11-01 to the
+    # evaluation date), so the newest chart cell measures the same rows as the result.
+    drift = DRIFT.replace("current_days: 28", "current_days: 20")
+    root = drift_repo(mini_repo, drift)
+    model = evaluate_repository(load_repository(WorkingTree(root)), AS_OF).models[0]
+    amount = next(f for f in model.drift.features if f.name == "amount")
+    assert amount.method == "ks" and amount.status is Status.BREACH
+
+    frame = parse_samples_csv(
+        (root / "metrics/m1/drift/samples.csv").read_bytes(), "s.csv", dated=True
+    )
+    dates = frame["date"].to_numpy()
+    reference = frame["amount"].to_numpy()[
+        (dates >= np.datetime64("2026-05-05")) & (dates <= np.datetime64("2026-07-31"))
+    ]
+    current = frame["amount"].to_numpy()[dates >= np.datetime64("2026-11-01")]
+    expected = dm.measure("ks", reference, current)
+    assert 0 < expected.value <= 1 and expected.p_value < 1e-6
+    assert (amount.value, amount.p_value) == (expected.value, expected.p_value)
+    assert amount.score == expected.p_value  # the tiers compare the p-value
+
+    assert main(["check", "--config", str(root / "mkdocs.yml"), "--format", "json"]) == 1
+    record = json.loads(capsys.readouterr().out)["models"][0]["drift"]
+    (amount_json,) = [f for f in record["features"] if f["name"] == "amount"]
+    assert amount_json["value"] == expected.value
+    assert amount_json["p_value"] == expected.p_value
+    assert amount_json["tiered_on"] == "p_value"
+    assert amount_json["tiers"] == {"warn": 0.05, "breach": 0.01}
+    (channel_json,) = [f for f in record["features"] if f["name"] == "channel"]
+    assert channel_json["method"] == "chi_square" and channel_json["value"] > 1  # the statistic
+
+    out = tmp_path / "evidence"
+    assert main(["export", "--config", str(root / "mkdocs.yml"), "--out", str(out)]) == 0
+    evidence = json.loads((out / "aipo-evidence.json").read_text())
+    assert evidence["models"][0]["drift"] == record
+
+    spec = drift_time_spec(model.drift, model.kpis)
+    cells = [c for c in datasets(spec)["cells"] if c["feature"] == "amount"]
+    newest = max(cells, key=lambda c: c["period"])
+    assert newest["method"] == "ks"
+    assert newest["value"] == expected.value
+    assert newest["p_value"] == expected.p_value
+    assert newest["status"] == "BREACH"
+    assert all(0 <= c["value"] <= 1 and 0 <= c["p_value"] <= 1 for c in cells)
+
+    portal = build_portal(WorkingTree(root), PortalOptions(assets=False), AS_OF)
+    page = portal.pages[portal.model_pages["m1"]]
+    row = next(
+        line
+        for line in page.splitlines()
+        if "<strong>amount</strong>" in line and "current rows" in line  # the features table
+    )
+    assert f"<td>D = {expected.value:.4g}</td><td>{expected.p_value:.2g}</td>" in row
+    assert "<td>p ≥ 0.05 / p ≥ 0.01</td>" in row
+    assert json.dumps(newest["value"]) in page  # the page's chart holds the same data
+    assert "Reference: 2026-05-05 to 2026-07-31; current: 2026-11-01 to 2026-11-20" in page
+
+
+def datasets(spec) -> dict[str, list[dict]]:
+    """The inline data of a filled chart spec, by the name of the placeholder it replaced."""
+    found: dict[str, list[dict]] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "values" in node and isinstance(node["values"], list) and node["values"]:
+                keys = set(node["values"][0])
+                name = (
+                    "cells"
+                    if "feature" in keys
+                    else "rules"
+                    if "tier" in keys
+                    else "drops"
+                    if "drop" in keys
+                    else "shares"
+                )
+                found.setdefault(name, node["values"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(spec)
+    return found
+
+
+# --- since and the timeline -------------------------------------------------------------------
+
+
+def test_since_and_timeline_per_month(mini_repo):
+    """The inputs moved on 2026-09-01: every monthly period from September is BREACH."""
+    d = evaluate(mini_repo).drift
+    assert d.timeline == [
+        (D(2026, 8, 1), D(2026, 8, 31), Level.OK),
+        (D(2026, 9, 1), D(2026, 9, 30), Level.BREACH),
+        (D(2026, 10, 1), D(2026, 10, 31), Level.BREACH),
+        (D(2026, 11, 1), D(2026, 11, 20), Level.BREACH),  # cut at the evaluation date
+    ]
+    assert d.level is Level.BREACH and d.since == D(2026, 9, 1)
+    assert {f.name: f.since for f in d.features} == {
+        "amount": D(2026, 9, 1),
+        "channel": D(2026, 9, 1),
+    }
+    assert d.window_start == D(2026, 10, 24)  # 28 days up to and including 2026-11-20
+
+
+def test_ok_has_a_since_too(mini_repo):
+    d = evaluate(mini_repo, files={"m1/drift/samples.csv": samples_csv(D(2026, 9, 1), 0)}).drift
+    assert d.level is Level.OK and d.since == D(2026, 8, 1)
+    assert {f.since for f in d.features} == {D(2026, 8, 1)}
+
+
+def bins_csv(periods: dict[str, dict[str, tuple[int, int]]]) -> str:
+    """Weekly counts: per period, per feature, the current counts of bins x and y against a
+    reference of 500 / 500."""
+    rows = ["period,feature,bin,reference_count,current_count"]
+    for period, features in periods.items():
+        for feature, (x, y) in features.items():
+            rows += [f"{period},{feature},x,500,{x}", f"{period},{feature},y,500,{y}"]
+    return "\n".join(rows) + "\n"
+
+
+STABLE, MOVED = (50, 50), (95, 5)  # PSI 0 (OK) and about 1.3 (BREACH)
+
+
+def bins_drift(current_days: int, features: str = "    - {name: age, method: psi}\n") -> str:
+    return (
+        f"drift:\n  bins: drift/bins.csv\n  current_days: {current_days}\n  features:\n{features}"
+    )
+
+
+def test_timeline_levels_follow_the_drift_level_rule_per_period(mini_repo):
+    """Per period: the share's status (at a limit tolerated), raised to WARN by any drifted
+    feature; a feature alone never makes a period BREACH."""
+    features = (
+        "    - {name: age, method: psi}\n"
+        "    - {name: size, method: psi}\n"
+        "    - {name: colour, method: psi, importance: 2}\n"
+    )
+    bins = bins_csv(
+        {
+            "2026-11-02": {"age": MOVED, "size": STABLE, "colour": STABLE},  # share 0.25
+            "2026-11-09": {"age": MOVED, "size": MOVED, "colour": STABLE},  # share 0.5
+            "2026-11-16": {"age": MOVED, "size": MOVED, "colour": MOVED},  # share 1
+        }
+    )
+    d = evaluate(mini_repo, drift=bins_drift(7, features), files={"m1/drift/bins.csv": bins}).drift
+    assert d.share_over_time == [
+        (D(2026, 11, 2), 0.25),
+        (D(2026, 11, 9), 0.5),
+        (D(2026, 11, 16), 1.0),
+    ]
+    assert d.timeline == [
+        (D(2026, 11, 2), D(2026, 11, 8), Level.WARN),
+        (D(2026, 11, 9), D(2026, 11, 15), Level.WARN),
+        (D(2026, 11, 16), D(2026, 11, 20), Level.BREACH),
+    ]
+    assert d.level is Level.BREACH and d.since == D(2026, 11, 16)
+    assert {f.name: f.since for f in d.features} == {
+        "age": D(2026, 11, 2),
+        "size": D(2026, 11, 9),
+        "colour": D(2026, 11, 16),
+    }
+    assert (
+        d.current_label == "2026-11-16 to 2026-11-20 (1 weekly period starting in the last 7 days)"
+    )
+
+
+def test_since_is_the_current_window_when_the_newest_period_differs(mini_repo):
+    # The current window (two weeks, 140 / 60) is WARN, the newest week alone is OK.
+    bins = bins_csv(
+        {
+            "2026-11-02": {"age": MOVED},
+            "2026-11-09": {"age": (90, 10)},
+            "2026-11-16": {"age": STABLE},
+        }
+    )
+    d = evaluate(mini_repo, drift=bins_drift(14), files={"m1/drift/bins.csv": bins}).drift
+    (age,) = d.features
+    assert age.status is Status.WARN and age.since == D(2026, 11, 9)
+    assert d.level is Level.BREACH and d.since == D(2026, 11, 9)  # share 100 %
+    assert [level for *_, level in d.timeline] == [Level.BREACH, Level.BREACH, Level.OK]
+    assert d.window_start == D(2026, 11, 9)
+
+
+def test_a_missing_period_breaks_the_run(mini_repo):
+    bins = bins_csv(
+        {p: {"age": MOVED} for p in ("2026-10-19", "2026-11-02", "2026-11-09", "2026-11-16")}
+    )
+    d = evaluate(mini_repo, drift=bins_drift(28), files={"m1/drift/bins.csv": bins}).drift
+    assert d.timeline[0] == (D(2026, 10, 19), D(2026, 10, 25), Level.BREACH)
+    assert len(d.timeline) == 4 and d.timeline[1][0] == D(2026, 11, 2)
+    assert d.features[0].since == D(2026, 11, 2) and d.since == D(2026, 11, 2)
+
+
+def test_periods_before_an_empty_current_window_still_give_the_timeline(mini_repo):
+    bins = bins_csv({p: {"age": MOVED} for p in ("2026-11-02", "2026-11-09", "2026-11-16")})
+    d = evaluate(mini_repo, drift=bins_drift(3), files={"m1/drift/bins.csv": bins}).drift
+    (age,) = d.features
+    assert age.status is Status.NO_DATA and "no period in the bins file starts" in age.reading
+    assert [level for *_, level in d.timeline] == [Level.BREACH] * 3
+    # Cannot evaluate (WARN) today, BREACH in every period: since the current window's first day.
+    assert d.level is Level.WARN and d.since == D(2026, 11, 18) and age.since == D(2026, 11, 18)
+
+
+def test_without_drift_over_time_since_is_unknown(mini_repo):
+    d = two_files(mini_repo, FOUR, {"a": 5.0})
+    assert d.timeline == [] and d.since is None and d.window_start is None
+    assert {f.since for f in d.features} == {None}

@@ -631,21 +631,26 @@ def test_batched_binned_methods_equal_the_per_feature_path(data, method, bins):
 @pytest.mark.parametrize(
     ("method", "value", "expected"),
     [
+        # A limit is the last acceptable value: a distance exactly at it is on the good side.
         ("psi", 0.0999, 0),
-        ("psi", 0.1, 1),
+        ("psi", 0.1, 0),
+        ("psi", 0.1001, 1),
         ("psi", 0.2499, 1),
-        ("psi", 0.25, 2),
+        ("psi", 0.25, 1),
+        ("psi", 0.2501, 2),
         ("ks", 0.05, 0),  # p-values: lower is worse, strict inequalities
         ("ks", 0.0499, 1),
         ("ks", 0.01, 1),
         ("ks", 0.0099, 2),
         ("chi_square", 1e-30, 2),
         ("chi_square", 1.0, 0),
-        ("wasserstein", 0.1, 1),
-        ("wasserstein", 0.2, 2),
+        ("wasserstein", 0.1, 0),
+        ("wasserstein", 0.2, 1),
+        ("wasserstein", 0.2001, 2),
         ("jensen_shannon", 0.05, 0),
         ("jensen_shannon", 0.15, 1),
-        ("jensen_shannon", 0.2, 2),
+        ("jensen_shannon", 0.2, 1),
+        ("jensen_shannon", 0.21, 2),
     ],
 )
 def test_tier_with_default_thresholds(method, value, expected):
@@ -655,7 +660,58 @@ def test_tier_with_default_thresholds(method, value, expected):
 def test_tier_with_charter_thresholds():
     assert dm.tier("psi", 0.15, warn=0.2, breach=0.3) == 0
     assert dm.tier("ks", 0.04, warn=0.1, breach=0.05) == 2
-    assert dm.tier("wasserstein", 0.15, breach=0.15) == 2
+    assert dm.tier("wasserstein", 0.15, breach=0.15) == 1  # at the breach limit: still WARN
+    assert dm.tier("wasserstein", 0.15, breach=0.125) == 2
+
+
+# Exactly representable limits (binary fractions), so no rounding can decide the tier.
+@pytest.mark.parametrize("method", ["psi", "wasserstein", "jensen_shannon"])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0.0, 0), (0.125, 0), (0.125 + 2**-20, 1), (0.25, 1), (0.25 + 2**-20, 2), (1.0, 2)],
+)
+def test_distance_tiers_tolerate_a_value_at_the_limit(method, value, expected):
+    """Distances: value > warn is WARN, value > breach is BREACH; at a limit it is tolerated."""
+    assert dm.tier(method, value, warn=0.125, breach=0.25) == expected
+
+
+@pytest.mark.parametrize("method", ["ks", "chi_square"])
+@pytest.mark.parametrize(
+    ("p", "expected"),
+    [(1.0, 0), (0.125, 0), (0.125 - 2**-20, 1), (0.0625, 1), (0.0625 - 2**-20, 2), (0.0, 2)],
+)
+def test_p_value_tiers_tolerate_a_p_value_at_the_limit(method, p, expected):
+    """p-values: p < warn is WARN, p < breach is BREACH; a p-value at a limit is tolerated."""
+    assert dm.tier(method, p, warn=0.125, breach=0.0625) == expected
+
+
+def test_equal_limits_have_no_warn_zone():
+    assert dm.tier("psi", 0.25, warn=0.25, breach=0.25) == 0
+    assert dm.tier("psi", 0.25 + 2**-20, warn=0.25, breach=0.25) == 2
+    assert dm.tier("ks", 0.125, warn=0.125, breach=0.125) == 0
+    assert dm.tier("ks", 0.125 - 2**-20, warn=0.125, breach=0.125) == 2
+
+
+@pytest.mark.parametrize(
+    ("share", "expected"),
+    [(0.0, 0), (0.25, 0), (0.25 + 2**-20, 1), (0.5, 1), (0.5 + 2**-20, 2), (1.0, 2)],
+)
+def test_share_tier_tolerates_a_share_at_the_limit(share, expected):
+    assert dm.share_tier(share, 0.25, 0.5) == expected
+    assert dm.share_tier(share) == expected  # the defaults are 25 % / 50 %
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((math.nan,), "between 0 and 1"),
+        ((1.5,), "between 0 and 1"),
+        ((0.5, 0.5, 0.25), "need 0 <= warn <= breach"),
+    ],
+)
+def test_share_tier_rejects_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        dm.share_tier(*args)
 
 
 @pytest.mark.parametrize(

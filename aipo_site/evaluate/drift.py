@@ -1,18 +1,25 @@
 """Data drift of a model's inputs, drift over time, and how it lines up with its outcomes.
 
-Windows:
-- one dated samples file: the reference is the charter's ``reference`` date range; the current
-  window is the ``current_days`` days ending at the evaluation date;
+Windows (every window is anchored at the evaluation date ``as_of``: the last ``N`` days are
+``as_of - (N - 1)`` to ``as_of``, both included):
+- one dated samples file: the reference is the charter's ``reference`` date range (both days
+  included); the current window is the ``current_days`` days ending at the evaluation date;
 - two files: the reference file against the current file (no drift over time: no dates);
 - pre-binned counts: with a ``period`` column (each period's first day), the current window sums
-  the periods that start in the last ``current_days`` days, and every period is a point of drift
-  over time; without one, the file's current counts.
+  the periods whose first day falls in the last ``current_days`` days, and every period that
+  starts on or before the evaluation date is a point of drift over time; without one, the
+  file's current counts.
 
 Each feature is measured with its declared method or the automatic choice (see
-``drift_methods.choose_method``) and tiered with its own tiers or the policy's. A feature that
-cannot be evaluated (missing column, empty window, all values missing, mismatched counts) is
-marked NO DATA with the reason: never a crash, never a silent zero. The dataset drift share is
-the importance-weighted share of evaluable features at WARN or worse.
+``drift_methods.choose_method``) and tiered with its own tiers or the policy's; a tier is the
+last acceptable value (``drift_methods.tier``). A feature that cannot be evaluated (missing
+column, empty window, all values missing, mismatched counts) is marked NO DATA with the reason:
+never a crash, never a silent zero. The dataset drift share is the importance-weighted share of
+evaluable features at WARN or worse.
+
+Drift over time gives each period a drift level by the same rule as the current window
+(``results.drift_level``): the ``timeline`` of the result, and the ``since`` of the result and
+of each feature (the first day of the final unbroken run of periods at the current status).
 
 Results are cached by the content hash of the inputs, the settings and the date, so an unchanged
 model is not recomputed when `mkdocs serve` rebuilds.
@@ -24,6 +31,8 @@ import datetime as dt
 import hashlib
 import itertools
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -40,13 +49,15 @@ from ..model.results import (
     KpiResult,
     Level,
     Status,
+    drift_level,
 )
 from . import drift_methods as dm
 
-__all__ = ["concept_summary", "drift_problems", "evaluate_drift"]
+__all__ = ["concept_summary", "evaluate_drift"]
 
 # Periods with fewer current rows than this are left out of drift over time (too noisy).
 MIN_PERIOD_ROWS = 30
+_DAY = dt.timedelta(days=1)
 _CACHE: OrderedDict[str, DriftResult] = OrderedDict()
 _CACHE_SIZE = 4096
 
@@ -89,34 +100,50 @@ def _cache_key(drift: Drift, inputs: DriftInputs, defaults: DriftDefaults, as_of
 
 def _windows(
     drift: Drift, inputs: DriftInputs, as_of: dt.date
-) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
+) -> tuple[pd.DataFrame, pd.DataFrame, str, str, dt.date | None]:
+    """The reference and current rows, their labels and the current window's first day."""
     samples = inputs.samples
     assert samples is not None
     if inputs.reference is not None:
-        return inputs.reference, samples, "reference file", "current file"
+        return inputs.reference, samples, "reference file", "current file", None
     assert drift.reference is not None
     dates = samples["date"].to_numpy()
     ref = drift.reference
     lo, hi = np.datetime64(ref.start, "D"), np.datetime64(ref.end, "D")
-    end = np.datetime64(as_of, "D")
-    start = end - np.timedelta64(drift.current_days - 1, "D")
+    first = _window_start(drift, as_of)
+    start, end = np.datetime64(first, "D"), np.datetime64(as_of, "D")
     reference = samples[(dates >= lo) & (dates <= hi)]
     current = samples[(dates >= start) & (dates <= end)]
-    first = start.astype("datetime64[D]").item()
     return (
         reference,
         current,
         f"{fmt_date(ref.start)} to {fmt_date(ref.end)}",
         f"{fmt_date(first)} to {fmt_date(as_of)} (last {drift.current_days} days)",
+        first,
     )
 
 
-def _bin_windows(drift: Drift, bins: pd.DataFrame, as_of: dt.date) -> tuple[pd.DataFrame, str, str]:
-    """Counts per feature and bin for the current window (reference counts alongside)."""
+def _window_start(drift: Drift, as_of: dt.date) -> dt.date:
+    """First day of the current window: the last ``current_days`` days up to ``as_of``."""
+    return as_of - dt.timedelta(days=drift.current_days - 1)
+
+
+def _period_end(start: dt.date, period: str) -> dt.date:
+    """Last day of the calendar week or month that starts on ``start``."""
+    if period == "week":
+        return start + dt.timedelta(days=6)
+    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - _DAY
+
+
+def _bin_windows(
+    drift: Drift, bins: pd.DataFrame, as_of: dt.date
+) -> tuple[pd.DataFrame, str, str, dt.date | None]:
+    """Counts per feature and bin for the current window (reference counts alongside), the
+    labels and the first day of the current window."""
     if (bins["period"] == "").all():
-        return bins, "reference counts", "current counts"
+        return bins, "reference counts", "current counts", None
     periods = pd.to_datetime(bins["period"], format="%Y-%m-%d").dt.date
-    start = as_of - dt.timedelta(days=drift.current_days - 1)
+    start = _window_start(drift, as_of)
     inside = (periods >= start) & (periods <= as_of)
     if not inside.any():
         raise _CannotEvaluate(
@@ -128,8 +155,14 @@ def _bin_windows(drift: Drift, bins: pd.DataFrame, as_of: dt.date) -> tuple[pd.D
         reference_count=("reference_count", "first"), current_count=("current_count", "sum")
     )
     chosen = sorted(set(periods[inside]))
-    label = f"{len(chosen)} period{'s' if len(chosen) != 1 else ''} from {fmt_date(chosen[0])}"
-    return summed, "reference counts", label
+    last = min(_period_end(chosen[-1], drift.period), as_of)
+    unit = "weekly" if drift.period == "week" else "monthly"
+    count = f"{len(chosen)} {unit} period{'s' if len(chosen) != 1 else ''}"
+    label = (
+        f"{fmt_date(chosen[0])} to {fmt_date(last)} ({count} starting in the last "
+        f"{drift.current_days} days)"
+    )
+    return summed, "reference counts", label, chosen[0]
 
 
 # ----------------------------------------------------------------------------------- features
@@ -343,20 +376,44 @@ def _period_starts(start: dt.date, end: dt.date, period: str) -> list[dt.date]:
     return out
 
 
-def _add_period(
-    start: dt.date,
-    results: list[FeatureDrift],
-    points: list[DriftPoint],
-    shares: list[tuple[dt.date, float]],
-) -> None:
-    """Record one period's evaluable features and their drift share."""
-    measured = [r for r in results if r.status is not Status.NO_DATA and r.value is not None]
-    for r in measured:
-        score = r.p_value if r.method in dm.P_VALUE_METHODS else r.value
-        points.append(DriftPoint(start, r.name, float(score), r.status))
-    if measured:
-        drifted = np.array([r.level >= Level.WARN for r in measured])
-        shares.append((start, dm.drift_share(drifted, np.array([r.importance for r in measured]))))
+@dataclass(frozen=True)
+class _Period:
+    """One period of drift over time: its days, each feature's status, its drift level."""
+
+    start: dt.date
+    end: dt.date  # included
+    statuses: dict[str, Status]  # every feature measured in the period, NO_DATA included
+    level: Level
+
+
+@dataclass
+class _OverTime:
+    points: list[DriftPoint]
+    shares: list[tuple[dt.date, float]]
+    periods: list[_Period]
+
+    @classmethod
+    def empty(cls) -> _OverTime:
+        return cls([], [], [])
+
+    def add(self, start: dt.date, end: dt.date, results: list[FeatureDrift], tiers: Tiers) -> None:
+        """Record one period: its evaluable features, its drift share and its drift level."""
+        measured = [r for r in results if r.status is not Status.NO_DATA and r.value is not None]
+        for r in measured:
+            self.points.append(
+                DriftPoint(start, r.name, r.method, float(r.value), r.p_value, r.status)
+            )
+        share_status = Status.NO_DATA
+        if measured:
+            share = dm.drift_share(
+                np.array([r.level >= Level.WARN for r in measured]),
+                np.array([r.importance for r in measured]),
+            )
+            self.shares.append((start, share))
+            share_status = Status.of_code(dm.share_tier(share, tiers.warn, tiers.breach))
+        if results:
+            level = drift_level(share_status, (r.level for r in results))
+            self.periods.append(_Period(start, end, {r.name: r.status for r in results}, level))
 
 
 def _over_time_samples(
@@ -366,13 +423,14 @@ def _over_time_samples(
     methods: dict[str, str],
     defaults: DriftDefaults,
     as_of: dt.date,
-) -> tuple[list[DriftPoint], list[tuple[dt.date, float]]]:
+) -> _OverTime:
     assert drift.reference is not None
+    out = _OverTime.empty()
+    share_tiers = drift.share or defaults.share
     dates = samples["date"].to_numpy()
-    starts = _period_starts(drift.reference.end + dt.timedelta(days=1), as_of, drift.period)
-    points, shares = [], []
+    starts = _period_starts(drift.reference.end + _DAY, as_of, drift.period)
     for i, start in enumerate(starts):
-        end = starts[i + 1] - dt.timedelta(days=1) if i + 1 < len(starts) else as_of
+        end = starts[i + 1] - _DAY if i + 1 < len(starts) else as_of
         mask = (dates >= np.datetime64(start, "D")) & (dates <= np.datetime64(end, "D"))
         if int(mask.sum()) < MIN_PERIOD_ROWS:
             continue
@@ -382,23 +440,57 @@ def _over_time_samples(
             for f in drift.features
             if f.name in methods
         ]
-        _add_period(start, results, points, shares)
-    return points, shares
+        out.add(start, end, results, share_tiers)
+    return out
 
 
 def _over_time_bins(
     drift: Drift, bins: pd.DataFrame, defaults: DriftDefaults, as_of: dt.date
-) -> tuple[list[DriftPoint], list[tuple[dt.date, float]]]:
+) -> _OverTime:
+    out = _OverTime.empty()
     if (bins["period"] == "").all():
-        return [], []
-    points, shares = [], []
-    for period, rows in bins.groupby("period", sort=True):
-        start = dt.date.fromisoformat(str(period))
-        if start > as_of:
-            continue
+        return out
+    share_tiers = drift.share or defaults.share
+    groups = [
+        (dt.date.fromisoformat(str(period)), rows)
+        for period, rows in bins.groupby("period", sort=True)
+    ]
+    groups = [(start, rows) for start, rows in groups if start <= as_of]
+    for i, (start, rows) in enumerate(groups):
+        # A period ends where its week or month ends, before the next period in the file
+        # starts, and at the evaluation date at the latest.
+        end = min(_period_end(start, drift.period), as_of)
+        if i + 1 < len(groups):
+            end = min(end, groups[i + 1][0] - _DAY)
         results = [_measure_bins(f, rows, defaults) for f in drift.features]
-        _add_period(start, results, points, shares)
-    return points, shares
+        out.add(start, end, results, share_tiers)
+    return out
+
+
+def _run_since(
+    periods: list[_Period], holds: Callable[[_Period], bool], window_start: dt.date | None
+) -> dt.date | None:
+    """The first day of the final unbroken run of periods where ``holds``; ``window_start``
+    when the newest period does not hold; None without periods. A gap between two periods (a
+    period left out) breaks the run."""
+    if not periods:
+        return None
+    if not holds(periods[-1]):
+        return window_start
+    i = len(periods) - 1
+    while i > 0 and holds(periods[i - 1]) and periods[i - 1].end + _DAY == periods[i].start:
+        i -= 1
+    return periods[i].start
+
+
+def _feature_since(
+    feature: FeatureDrift, periods: list[_Period], window_start: dt.date | None
+) -> dt.date | None:
+    if not any(feature.name in p.statuses for p in periods):
+        return None  # never measured over time: since when is unknown
+    return _run_since(
+        periods, lambda p: p.statuses.get(feature.name) == feature.status, window_start
+    )
 
 
 # ----------------------------------------------------------------------------------- model
@@ -409,19 +501,20 @@ def _evaluate(
 ) -> DriftResult:
     share_tiers = drift.share or defaults.share
     features: list[FeatureDrift] = []
-    over_time: list[DriftPoint] = []
-    shares: list[tuple[dt.date, float]] = []
+    over_time = _OverTime.empty()
     ref_label = cur_label = "—"
+    window_start: dt.date | None = None
     if inputs.bins is not None:
         try:
-            counts, ref_label, cur_label = _bin_windows(drift, inputs.bins, as_of)
+            counts, ref_label, cur_label, window_start = _bin_windows(drift, inputs.bins, as_of)
         except _CannotEvaluate as e:
+            window_start = _window_start(drift, as_of)
             features = [_cannot(f, "binned", _method(f), str(e)) for f in drift.features]
         else:
             features = [_measure_bins(f, counts, defaults) for f in drift.features]
-            over_time, shares = _over_time_bins(drift, inputs.bins, defaults, as_of)
+        over_time = _over_time_bins(drift, inputs.bins, defaults, as_of)
     else:
-        reference, current, ref_label, cur_label = _windows(drift, inputs, as_of)
+        reference, current, ref_label, cur_label, window_start = _windows(drift, inputs, as_of)
         methods: dict[str, str] = {}
         for feature in drift.features:
             if reference.empty or current.empty:
@@ -441,7 +534,7 @@ def _evaluate(
             if result.status is not Status.NO_DATA:
                 methods[feature.name] = result.method
         if inputs.reference is None and not reference.empty and methods:
-            over_time, shares = _over_time_samples(
+            over_time = _over_time_samples(
                 drift, inputs.samples, reference, methods, defaults, as_of
             )
     evaluable = [f for f in features if f.status is not Status.NO_DATA]
@@ -450,10 +543,12 @@ def _evaluate(
             np.array([f.level >= Level.WARN for f in evaluable]),
             np.array([f.importance for f in evaluable]),
         )
-        code = dm.tier("psi", share, share_tiers.warn, share_tiers.breach)
-        share_status = Status.of_code(code)
+        share_status = Status.of_code(dm.share_tier(share, share_tiers.warn, share_tiers.breach))
     else:
         share, share_status = None, Status.NO_DATA
+    periods = over_time.periods
+    features = [replace(f, since=_feature_since(f, periods, window_start)) for f in features]
+    level = drift_level(share_status, (f.level for f in features))
     return DriftResult(
         features=features,
         share=share,
@@ -461,8 +556,11 @@ def _evaluate(
         share_tiers=share_tiers,
         reference_label=ref_label,
         current_label=cur_label,
-        over_time=over_time,
-        share_over_time=shares,
+        over_time=over_time.points,
+        share_over_time=over_time.shares,
+        since=_run_since(periods, lambda p: p.level == level, window_start),
+        window_start=window_start,
+        timeline=[(p.start, p.end, p.level) for p in periods],
     )
 
 
@@ -495,30 +593,4 @@ def concept_summary(result: DriftResult, kpis: list[KpiResult]) -> str:
 
 
 def _with_summary(result: DriftResult, kpis: list[KpiResult]) -> DriftResult:
-    from dataclasses import replace
-
     return replace(result, summary=concept_summary(result, kpis))
-
-
-def drift_problems(result: DriftResult) -> list[tuple[Level, str]]:
-    """What the answer sentence should mention about drift: the drifted features, most severe
-    and most important first, and the features that could not be evaluated."""
-    out: list[tuple[Level, str]] = []
-    drifted = sorted(
-        (f for f in result.features if f.status in (Status.WARN, Status.BREACH)),
-        key=lambda f: (-f.level, -f.importance, f.name),
-    )
-    names = ", ".join(f.name for f in drifted[:3]) + (" …" if len(drifted) > 3 else "")
-    if result.share_status.level > Level.OK and result.share is not None:
-        out.append(
-            (
-                result.share_status.level,
-                f"data drift: {fmt_pct(result.share)} of the inputs drifted ({names})",
-            )
-        )
-    elif drifted:
-        out.append((Level.WARN, f"drift in {names} (dataset drift share within tolerance)"))
-    cannot = [f.name for f in result.features if f.status is Status.NO_DATA]
-    if cannot:
-        out.append((Level.WARN, f"drift of {', '.join(cannot)} cannot be evaluated"))
-    return out

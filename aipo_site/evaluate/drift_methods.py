@@ -106,6 +106,7 @@ __all__ = [
     "psi",
     "psi_from_counts",
     "quantile_edges",
+    "share_tier",
     "tier",
     "wasserstein",
     "wasserstein_norm",
@@ -157,8 +158,9 @@ KS_EXACT_MAX_N = 10_000
 class Tiers(NamedTuple):
     """Warn and breach thresholds of one method.
 
-    For distances a value ``>= warn`` warns and ``>= breach`` breaches; for p-value methods a
-    p-value ``< warn`` warns and ``< breach`` breaches (so there ``breach <= warn``).
+    A threshold is the last acceptable value: a value exactly at it is on the good side. For
+    distances a value ``> warn`` warns and ``> breach`` breaches; for p-value methods a p-value
+    ``< warn`` warns and ``< breach`` breaches (so there ``breach <= warn``).
     """
 
     warn: float
@@ -791,11 +793,14 @@ def _check_method(method: str) -> None:
 def tier(method: str, value: float, warn: float | None = None, breach: float | None = None) -> int:
     """0 (ok), 1 (warn) or 2 (breach) for a method's score.
 
-    ``value`` is ``DriftValue.score``: the p-value for ``ks`` and ``chi_square`` (lower is
-    worse: ``p < breach`` -> 2, ``p < warn`` -> 1), the statistic for the distances (higher is
-    worse: ``value >= breach`` -> 2, ``value >= warn`` -> 1; ``>=`` as Evidently's "drift if
-    value >= threshold"). ``warn`` / ``breach`` default to ``DEFAULT_TIERS[method]``; thresholds
-    in the wrong order raise ``ValueError``, as does a NaN value.
+    A threshold is the last acceptable value, so a value exactly at it is on the good side and
+    only a value strictly beyond it warns or breaches. ``value`` is ``DriftValue.score``: the
+    p-value for ``ks`` and ``chi_square`` (lower is worse: ``p < breach`` -> 2, ``p < warn``
+    -> 1), the statistic for the distances (higher is worse: ``value > breach`` -> 2,
+    ``value > warn`` -> 1; Evidently flags drift at ``value >= threshold``, so a distance
+    exactly at the threshold differs). ``warn`` / ``breach`` default to
+    ``DEFAULT_TIERS[method]``; thresholds in the wrong order raise ``ValueError``, as does a
+    NaN value.
     """
     _check_method(method)
     default = DEFAULT_TIERS[method]
@@ -814,7 +819,25 @@ def tier(method: str, value: float, warn: float | None = None, breach: float | N
         raise ValueError(
             f"{method} tiers need 0 <= warn <= breach, got warn={warn}, breach={breach}"
         )
-    return 2 if value >= breach else 1 if value >= warn else 0
+    return 2 if value > breach else 1 if value > warn else 0
+
+
+def share_tier(
+    share: float,
+    warn: float = DEFAULT_SHARE_TIERS.warn,
+    breach: float = DEFAULT_SHARE_TIERS.breach,
+) -> int:
+    """0 (ok), 1 (warn) or 2 (breach) for a dataset drift share (see ``drift_share``).
+
+    The same rule as the distances: ``share > breach`` -> 2, ``share > warn`` -> 1; a share
+    exactly at a threshold is tolerated. Thresholds in the wrong order, or a share that is NaN
+    or outside [0, 1], raise ``ValueError``.
+    """
+    if math.isnan(share) or not 0.0 <= share <= 1.0:
+        raise ValueError(f"drift share must be between 0 and 1, got {share!r}")
+    if not (0.0 <= warn <= breach):
+        raise ValueError(f"share tiers need 0 <= warn <= breach, got warn={warn}, breach={breach}")
+    return 2 if share > breach else 1 if share > warn else 0
 
 
 def drift_share(drifted: ArrayLike, weights: ArrayLike | None = None) -> float:

@@ -16,10 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from ..fmt import fmt_pct
 from ..model.charter import Direction, Risk
 from ..model.results import DriftResult, FeatureDrift, KpiResult, SegmentResult
 
 __all__ = [
+    "drift_measure_text",
     "drift_overlay_spec",
     "drift_time_spec",
     "kpi_chart_spec",
@@ -27,6 +29,7 @@ __all__ = [
     "segment_chart_spec",
     "segments_csv",
     "series_csv",
+    "trend_spec",
 ]
 
 WARN_COLOR = "#f0a202"
@@ -407,22 +410,36 @@ def _drift_time_template() -> str:
         scale=alt.Scale(type="utc"),
         axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6),
     )
-    lines = (
-        alt.Chart(alt.NamedData(name="lines"))
+    # One y scale, two fields named for what they hold: the dataset drift share (with its warn
+    # and breach levels as dashed rules) and each KPI's relative drop from its baseline.
+    y_title = "share of inputs drifted / KPI drop from baseline"
+    legend = alt.Legend(orient="bottom", title=None, direction="vertical", labelLimit=400)
+    period_tip = alt.Tooltip("period:T", title="period from", format="%Y-%m-%d", formatType="utc")
+    shares = (
+        alt.Chart(alt.NamedData(name="shares"))
         .mark_line(point=True, strokeWidth=2)
         .encode(
             x=x,
-            y=alt.Y("value:Q", title="share / drop", axis=alt.Axis(format="%")),
-            color=alt.Color(
-                "series:N",
-                legend=alt.Legend(
-                    orient="bottom", title=None, direction="vertical", labelLimit=400
-                ),
-            ),
+            y=alt.Y("share:Q", title=y_title, axis=alt.Axis(format="%")),
+            color=alt.Color("series:N", legend=legend),
             tooltip=[
-                alt.Tooltip("series:N"),
-                alt.Tooltip("period:T", format="%Y-%m-%d", formatType="utc"),
-                alt.Tooltip("value:Q", format=".1%"),
+                alt.Tooltip("series:N", title="line"),
+                period_tip,
+                alt.Tooltip("share:Q", title="share drifted", format=".1%"),
+            ],
+        )
+    )
+    drops = (
+        alt.Chart(alt.NamedData(name="drops"))
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("drop:Q", title=y_title, axis=alt.Axis(format="%")),
+            color=alt.Color("series:N", legend=legend),
+            tooltip=[
+                alt.Tooltip("series:N", title="line"),
+                period_tip,
+                alt.Tooltip("drop:Q", title="drop from baseline", format=".1%"),
             ],
         )
     )
@@ -430,7 +447,7 @@ def _drift_time_template() -> str:
         alt.Chart(alt.NamedData(name="rules"))
         .mark_rule(strokeDash=[6, 4])
         .encode(
-            y="y:Q",
+            y=alt.Y("share:Q", title=y_title),
             color=alt.Color(
                 "tier:N",
                 scale=alt.Scale(domain=["WARN", "BREACH"], range=[WARN_COLOR, BREACH_COLOR]),
@@ -439,16 +456,19 @@ def _drift_time_template() -> str:
             tooltip=[alt.Tooltip("label:N", title="line")],
         )
     )
+    # The share and the drops share one colour scale (one legend); the rules have their own.
     top = (
-        alt.layer(rules, lines)
+        alt.layer(rules, alt.layer(shares, drops))
         .resolve_scale(color="independent")
         .properties(width="container", height=180)
     )
+    # Each cell spans its period: from its first day to the day after its last.
     heat = (
         alt.Chart(alt.NamedData(name="cells"))
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
             x=x,
+            x2="next:T",
             y=alt.Y("feature:N", title=None, sort=None),
             color=alt.Color(
                 "status:N",
@@ -457,15 +477,16 @@ def _drift_time_template() -> str:
             ),
             tooltip=[
                 alt.Tooltip("feature:N"),
-                alt.Tooltip("period:T", format="%Y-%m-%d", formatType="utc"),
-                alt.Tooltip("method:N"),
-                alt.Tooltip("value:Q", format=".3~g"),
+                period_tip,
+                alt.Tooltip("last:T", title="to", format="%Y-%m-%d", formatType="utc"),
+                alt.Tooltip("measure:N", title="measured"),
                 alt.Tooltip("status:N"),
             ],
         )
         .properties(width="container", height=alt.Step(18))
     )
-    chart = alt.vconcat(top, heat, spacing=12).resolve_scale(color="independent")
+    # One time axis for both panels, so each line point sits above its period's cells.
+    chart = alt.vconcat(top, heat, spacing=12).resolve_scale(color="independent", x="shared")
     chart = chart.properties(background="transparent")
     spec = chart.to_dict(validate=True)
     spec.pop("$schema", None)
@@ -477,61 +498,147 @@ def _ms(day: dt.date) -> float:
     return float(np.datetime64(day, "ms").astype(np.int64))
 
 
+_STATISTIC = {
+    "psi": "PSI",
+    "ks": "KS D",
+    "wasserstein": "Wasserstein",
+    "jensen_shannon": "Jensen–Shannon",
+    "chi_square": "chi-square",
+}
+
+
+def drift_measure_text(method: str, value: float, p_value: float | None) -> str:
+    """A feature's measure in words, saying which number decides its tier: 'PSI 0.153' (the
+    value) or 'KS D 0.31; p = 0.0012 decides the tier'."""
+    name = _STATISTIC.get(method, method)
+    if p_value is None:
+        return f"{name} {value:.3g}"
+    return f"{name} {value:.3g}; p = {p_value:.2g} decides the tier"
+
+
 def drift_time_spec(result: DriftResult, kpis: list[KpiResult]) -> dict[str, Any] | None:
-    """Drift over time: share of drifted inputs and each KPI's drop from its baseline per period
-    (inputs moved? outcomes moved?), over a feature x period heatmap of drift tiers."""
+    """Drift over time: the share of drifted inputs (against its warn and breach levels) and each
+    KPI's drop from its baseline per period (inputs moved? outcomes moved?), over a feature x
+    period grid of drift tiers.
+
+    The data fields mean what they mean everywhere else: ``shares`` rows hold ``share`` (the
+    dataset drift share of the period), ``drops`` rows ``drop`` (a KPI's relative drop from its
+    baseline at the period's first day, positive = worse), ``rules`` rows the share's ``warn`` /
+    ``breach`` level as ``share``, and each ``cells`` row one feature in one period (``period``
+    its first day, ``last`` its last, ``next`` the day after, where its cell ends) with
+    ``value`` (the method's statistic or distance, as ``FeatureDrift.value``), ``p_value``
+    (``FeatureDrift.p_value``, null for distances) and ``status`` (the tier of the p-value for
+    p-value methods, of the value otherwise: the cell's colour)."""
     if not result.share_over_time:
         return None
     periods = [p for p, _ in result.share_over_time]
-    lines = [
-        {"series": "inputs: share of drifted features", "period": _ms(p), "value": round(v, 6)}
+    shares = [
+        {"series": "inputs: share of drifted features", "period": _ms(p), "share": round(v, 6)}
         for p, v in result.share_over_time
     ]
+    drops = []
     for k in kpis:
         if k.series is None or k.baseline is None or k.drop is None:
             continue
         dates = k.series.dates
-        drops = k.series.rolling
+        rolling = k.series.rolling
         for p in periods:
             i = int(np.searchsorted(dates, np.datetime64(p, "D"), side="right")) - 1
             if i < 0:
                 continue
             scale = abs(k.baseline) or 1.0
-            value = drops[i]
+            value = rolling[i]
             drop = (k.baseline - value) / scale
             if k.direction is not None and k.direction.value == "lower_is_better":
                 drop = (value - k.baseline) / scale
-            lines.append(
+            drops.append(
                 {
                     "series": f"outcome: {k.name} drop from baseline",
                     "period": _ms(p),
-                    "value": round(float(drop), 6),
+                    "drop": round(float(drop), 6),
                 }
             )
     rules = [
         {
             "tier": "WARN",
-            "y": result.share_tiers.warn,
-            "label": f"drift share warn {result.share_tiers.warn:g}",
+            "share": result.share_tiers.warn,
+            "label": f"drift share: WARN above {fmt_pct(result.share_tiers.warn)}",
         },
         {
             "tier": "BREACH",
-            "y": result.share_tiers.breach,
-            "label": f"drift share breach {result.share_tiers.breach:g}",
+            "share": result.share_tiers.breach,
+            "label": f"drift share: BREACH above {fmt_pct(result.share_tiers.breach)}",
         },
     ]
+    ends = {start: end for start, end, _ in result.timeline}
     cells = [
         {
             "feature": pt.feature,
             "period": _ms(pt.period),
+            "last": _ms(ends.get(pt.period, pt.period)),
+            "next": _ms(ends.get(pt.period, pt.period) + dt.timedelta(days=1)),
+            "method": pt.method,
+            "value": float(pt.value),
+            "p_value": None if pt.p_value is None else float(pt.p_value),
             "status": pt.status.value,
-            "value": round(pt.value, 6),
-            "method": next((f.method for f in result.features if f.name == pt.feature), ""),
+            "measure": drift_measure_text(pt.method, pt.value, pt.p_value),
         }
         for pt in result.over_time
     ]
     return _fill(
         json.loads(_drift_time_template()),
-        {"lines": {"values": lines}, "rules": {"values": rules}, "cells": {"values": cells}},
+        {
+            "shares": {"values": shares},
+            "drops": {"values": drops},
+            "rules": {"values": rules},
+            "cells": {"values": cells},
+        },
         {},
     )
+
+
+TREND_COLORS = {"BREACH": BREACH_COLOR, "WARN": WARN_COLOR, "OK": "#2e7d32", "no status": "#b0b0b0"}
+
+
+@functools.cache
+def _trend_template() -> str:
+    import altair as alt
+
+    keys = list(TREND_COLORS)
+    chart = (
+        alt.Chart(alt.NamedData(name="trend"))
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "start:T",
+                title="week",
+                axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6),
+            ),
+            x2="next:T",
+            y=alt.Y("y0:Q", title="models", axis=alt.Axis(tickMinStep=1)),
+            y2="y1:Q",
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=keys, range=list(TREND_COLORS.values())),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("start:T", title="from", format="%Y-%m-%d"),
+                alt.Tooltip("end:T", title="to", format="%Y-%m-%d"),
+                alt.Tooltip("status:N"),
+                alt.Tooltip("models:Q"),
+            ],
+        )
+        .properties(width="container", height=180, background="transparent")
+    )
+    spec = chart.to_dict(validate=True)
+    spec.pop("$schema", None)
+    spec["config"] = CONFIG
+    return json.dumps(spec, sort_keys=True)
+
+
+def trend_spec(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Models per status per week, stacked (rows from :func:`~.strip.portfolio_trend`)."""
+    if not rows:
+        return None
+    return _fill(json.loads(_trend_template()), {"trend": {"values": rows}}, {})

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from .errors import ConfigError
 from .evaluate import evaluate_repository
-from .load.git import histories, is_shallow, revision_info
+from .load.git import CharterLog, charter_log, revision_info
 from .load.repository import Layout, Repository, load_repository
 from .load.source import Source, WorkingTree
 from .model.charter import Charter
@@ -37,6 +37,7 @@ __all__ = [
     "Provenance",
     "build_portal",
     "evaluate_source",
+    "read_charter_log",
     "read_provenance",
     "resolve_as_of",
     "source_revision",
@@ -96,13 +97,28 @@ def source_revision(root: str | Path, layout: Layout) -> Revision | None:
     return revision_info(root, [layout.charters, layout.policy, layout.metrics])
 
 
+def read_charter_log(source: Source, repo: Repository) -> CharterLog | None:
+    """The charters' git log (one ``git log`` for all) when ``source`` is a working tree inside a
+    git repository; None otherwise (a revision being read, no git)."""
+    if not isinstance(source, WorkingTree):
+        return None
+    return charter_log(source.root, [m.path for m in repo.models])
+
+
 def read_provenance(
-    root: str | Path, repo: Repository, revision: Revision | None = None
+    root: str | Path,
+    repo: Repository,
+    revision: Revision | None = None,
+    log: CharterLog | None = None,
 ) -> Provenance:
-    """The revision (read unless given) and the charter histories (one git call for all)."""
+    """The revision (read unless given) and the charter histories (from ``log`` when given,
+    else from one git call for all)."""
     revision = revision or source_revision(root, repo.layout)
-    history = histories(root, [m.path for m in repo.models], limit=HISTORY_LIMIT)
-    return Provenance(revision, history, is_shallow(root) if history is not None else False)
+    if log is None:
+        log = charter_log(root, [m.path for m in repo.models])
+    if log is None:
+        return Provenance(revision)
+    return Provenance(revision, log.histories(HISTORY_LIMIT), log.shallow)
 
 
 @dataclass
@@ -124,9 +140,28 @@ class Portal:
 
 
 def evaluate_source(source: Source, layout: Layout, as_of: dt.date) -> tuple[Repository, Portfolio]:
-    """Load and evaluate a repository; raises AipoError subclasses on bad input."""
+    """Load and evaluate a repository; raises AipoError subclasses on bad input.
+
+    For a working tree in git, compliance findings say since when they hold (from the charters'
+    history); elsewhere their start is unknown.
+    """
+    repo, portfolio, _log = _evaluate(source, layout, as_of)
+    return repo, portfolio
+
+
+def _evaluate(
+    source: Source, layout: Layout, as_of: dt.date
+) -> tuple[Repository, Portfolio, CharterLog | None]:
+    """load -> the charters' git log (working trees) -> evaluate; the log is kept for the pages'
+    History sections, so one ``git log`` serves both."""
     repo = load_repository(source, layout)
-    return repo, evaluate_repository(repo, as_of)
+    log = read_charter_log(source, repo)
+    try:
+        portfolio = evaluate_repository(repo, as_of, log)
+    finally:
+        if log is not None:
+            log.close()  # the old versions are read; the commits stay available
+    return repo, portfolio, log
 
 
 def render_portal(
@@ -207,9 +242,9 @@ def build_portal(
 
     ``revision`` saves reading it again when the caller already has (the plugin's cache key).
     """
-    repo, portfolio = evaluate_source(source, options.layout, as_of)
+    repo, portfolio, log = _evaluate(source, options.layout, as_of)
     provenance = (
-        read_provenance(source.root, repo, revision)
+        read_provenance(source.root, repo, revision, log)
         if isinstance(source, WorkingTree)
         else Provenance()
     )

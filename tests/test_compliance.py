@@ -7,6 +7,13 @@ import datetime as dt
 import pytest
 
 from aipo_site.evaluate import evaluate_repository
+from aipo_site.evaluate.compliance import (
+    DATED_BY_DATA,
+    charter_conditions,
+    evaluate_compliance,
+    finding_key,
+)
+from aipo_site.evaluate.kpis import check_kpi_inputs
 from aipo_site.load.repository import load_repository
 from aipo_site.load.source import WorkingTree
 from aipo_site.model.results import Level
@@ -28,7 +35,8 @@ def test_healthy_charter_has_no_findings(mini_repo):
     found, model = findings(mini_repo)
     assert found == {}
     assert model.status is Level.OK
-    assert model.answer.startswith("Yes — the KPI is within thresholds")
+    assert model.performance.answer == model.governance.answer == "yes"
+    assert model.performance.sentence.startswith("Recall is 0.9, within its thresholds")
 
 
 def test_no_incident_owner(mini_repo):
@@ -37,7 +45,9 @@ def test_no_incident_owner(mini_repo):
     assert f.level is Level.BREACH  # production
     assert f.field == "incident_owner"
     assert model.status is Level.BREACH
-    assert "no incident owner" in model.answer
+    assert model.governance.answer == "no"
+    assert model.governance.sentence == "No incident owner is named."
+    assert model.performance.answer == "yes"  # compliance does not make performance worse
 
 
 def test_pilot_gaps_are_warnings(mini_repo):
@@ -219,3 +229,115 @@ def test_demo_reproduces_the_audit(repo_root):
     statuses = {k.status.value for m in portfolio.models for k in m.kpis}
     assert {"OK", "WARN", "BREACH", "STALE", "NO DATA"} <= statuses
     assert [by_id[i].status for i in sorted(by_id)] == [Level.BREACH, Level.WARN, Level.BREACH]
+
+
+# --- since: the first day a date-based finding holds (one boundary rule: the limit is the last
+# acceptable day, so the day after it is the first overdue day) --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("as_of", "since"),
+    [
+        (dt.date(2026, 12, 29), None),  # due 2026-12-30 (2026-10-01 + 90 days): not yet
+        (dt.date(2026, 12, 30), None),  # the due day itself is still on time
+        (dt.date(2026, 12, 31), dt.date(2026, 12, 31)),  # first overdue day
+        (dt.date(2027, 3, 1), dt.date(2026, 12, 31)),  # later: still since the first one
+    ],
+)
+def test_retraining_overdue_since_the_day_after_it_was_due(mini_repo, as_of, since):
+    found, model = findings(mini_repo, as_of=as_of)
+    f = found.get("retraining-overdue")
+    assert (f.since if f else None) == since
+    if f is not None:
+        assert f.message.startswith(f"retraining is {(as_of - since).days + 1} days overdue")
+    assert model.retraining_due == dt.date(2026, 12, 30)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "since"),
+    [
+        (dt.date(2026, 11, 17), None),  # last held 2026-11-10, every 7 days: due 2026-11-17
+        (dt.date(2026, 11, 18), dt.date(2026, 11, 18)),
+        (dt.date(2026, 12, 1), dt.date(2026, 11, 18)),
+    ],
+)
+def test_ritual_overdue_since_the_day_after_it_was_due(mini_repo, as_of, since):
+    rhythm = "rhythm:\n  - {ritual: Weekly metric review, cadence_days: 7, last_held: 2026-11-10}\n"
+    root = mini_repo(charters={"m1": MINI_CHARTER.format(id="m1", name="x") + rhythm})
+    model = evaluate_repository(load_repository(WorkingTree(root)), as_of).models[0]
+    f = next((f for f in model.findings if f.code == "ritual-overdue"), None)
+    assert (f.since if f else None) == since
+
+
+@pytest.mark.parametrize(
+    ("as_of", "since"),
+    [
+        (dt.date(2026, 6, 1), None),  # the review day itself is not overdue
+        (dt.date(2026, 6, 2), dt.date(2026, 6, 2)),
+        (AS_OF, dt.date(2026, 6, 2)),
+    ],
+)
+def test_sunset_review_overdue_since_the_day_after_its_date(mini_repo, as_of, since):
+    found, _ = findings(
+        mini_repo,
+        as_of=as_of,
+        **{"since: 2026-01-01}": "since: 2026-01-01, sunset_review: 2026-06-01}"},
+    )
+    f = found.get("sunset-review-overdue")
+    assert (f.since if f else None) == since
+
+
+def test_findings_about_the_text_have_no_start_outside_git(mini_repo):
+    """Not a git repository: a missing contract or owner has no known start (and no error)."""
+    found, _ = findings(
+        mini_repo,
+        as_of=dt.date(2027, 2, 1),
+        **{
+            "    contract: https://example.com/contract\n": "",
+            "incident_owner: {name: Ivan Incident}\n": "",
+        },
+    )
+    assert found["data-contract-missing"].since is None
+    assert found["incident-owner-missing"].since is None
+    assert found["retraining-overdue"].since == dt.date(2026, 12, 31)  # from the data, always
+
+
+def test_findings_name_their_subject(mini_repo):
+    """The subject (not the list position) identifies a finding across versions of a charter."""
+    found, _ = findings(
+        mini_repo,
+        **{
+            "    contract: https://example.com/contract\n": "",
+            "    authorisation: {record: DPIA-1}\n": "",
+            "    freshness_days: 3": "    freshness_days: 3\n    thresholds: {warn: 0.7, breach: 0.6}",
+        },
+    )
+    assert found["data-contract-missing"].subject == "Events"
+    assert found["authorisation-missing"].subject == "Events"
+    assert found["threshold-loosened"].subject == "recall"
+
+
+def test_charter_conditions_are_the_text_findings_with_what_their_rule_read(mini_repo):
+    """The same rules without a date: every finding but the date-based ones, each with the
+    top-level charter fields its rule read (what decides whether an old version must be read)."""
+    policy = MINI_POLICY + "max_retraining_interval_days: 60\n"
+    text = (
+        MINI_CHARTER.format(id="m1", name="x")
+        .replace("incident_owner: {name: Ivan Incident}\n", "")
+        .replace("    authorisation: {record: DPIA-1}\n", "")
+        .replace("cadence_days: 90", "cadence_days: 120")
+    )
+    root = mini_repo(charters={"m1": text}, policy=policy)
+    repo = load_repository(WorkingTree(root))
+    model = repo.models[0]
+    resolved, _ = check_kpi_inputs(model, repo.policy)
+    as_of = dt.date(2027, 6, 1)  # retraining overdue too: a date-based finding
+    found = evaluate_compliance(model, resolved, repo.policy, as_of)
+    conditions = charter_conditions(model, resolved, repo.policy)
+    assert set(conditions) == {finding_key(f) for f in found if f.code not in DATED_BY_DATA}
+    assert "retraining-overdue" in {f.code for f in found}
+    assert conditions == {
+        ("incident-owner-missing", ""): {"lifecycle", "incident_owner"},
+        ("authorisation-missing", "Events"): {"data_sources"},
+        ("retraining-cadence-too-long", ""): {"lifecycle", "retraining"},
+    }

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from conftest import GitRepo
 
+from aipo_site.errors import InputError
 from aipo_site.load import git as gitmod
 from aipo_site.load.git import (
     GitError,
     GitRevision,
+    charter_log,
     file_history,
     histories,
     is_shallow,
@@ -354,3 +356,84 @@ def test_git_error_carries_stderr() -> None:
     explained = GitError("first line\nsecond line", "fatal: x")
     assert str(explained).endswith("second line\ngit said:\n  fatal: x")
     assert re.match(r"^first line", str(explained))
+
+
+def test_charter_log_gives_each_version_and_reads_it(history_repo: GitRepo, monkeypatch) -> None:
+    """The same one-pass log as histories(), with each commit's content of the file."""
+    paths = ["docs/models/fraud.yaml", "docs/models/customer-churn.yaml"]
+    runs: list[list[str]] = []
+    real_run = gitmod._run
+
+    def spy(cwd, args, **kwargs):
+        runs.append(list(args))
+        return real_run(cwd, args, **kwargs)
+
+    monkeypatch.setattr(gitmod, "_run", spy)
+    with charter_log(history_repo.path, paths) as log:
+        assert [args[0] for args in runs] == ["rev-parse", "log"]
+        assert log.histories() == histories(history_repo.path, paths)
+        churn = log.versions["docs/models/customer-churn.yaml"]
+        assert [v.commit.subject for v in churn] == [
+            "Churn: fix the id",
+            "Rename churn | keep history",
+            "Add two charters",
+        ]
+        # Each version is the file as that commit left it, under its name at the time.
+        assert [log.read(v.blob) for v in churn] == [
+            b"id: customer-churn\n",
+            b"id: churn\n",
+            b"id: churn\n",
+        ]
+        many = log.read_many([v.blob for v in churn] + ["0" * 40], limit=12)
+        assert isinstance(many[0], InputError) and "19 bytes; the limit is 12" in str(many[0])
+        assert many[1:3] == [b"id: churn\n", b"id: churn\n"]  # the oversized one was skipped
+        assert isinstance(many[3], GitError)  # missing; nothing else is lost
+        assert log.read(churn[0].blob) == b"id: customer-churn\n"  # the process goes on
+        for version, name in zip(churn, ["customer-churn", "customer-churn", "churn"], strict=True):
+            full = history_repo.git("rev-parse", f"{version.commit.sha}:docs/models/{name}.yaml")
+            assert full.strip().startswith(version.blob)
+        # The file as it is now, beside its committed versions.
+        newest = log.versions["docs/models/fraud.yaml"][0]
+        assert log.working("docs/models/fraud.yaml") == log.read(newest.blob)
+        history_repo.write("docs/models/fraud.yaml", "id: fraud\nowner: y\n")
+        assert log.working("docs/models/fraud.yaml") == b"id: fraud\nowner: y\n"
+        assert log.working("docs/models/gone.yaml") is None
+        assert not log.shallow
+    assert [args[0] for args in runs].count("log") == 2  # histories() above: its own pass
+
+
+def test_charter_log_marks_a_deletion(history_repo: GitRepo) -> None:
+    history_repo.git("rm", "-q", "docs/models/fraud.yaml")
+    history_repo.commit("Retire fraud", date=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    history_repo.write("docs/models/fraud.yaml", "id: fraud\nback: true\n")
+    history_repo.commit("Restore fraud", date=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    log = charter_log(history_repo.path, ["docs/models/fraud.yaml"])
+    assert log is not None
+    versions = log.versions["docs/models/fraud.yaml"]
+    assert [(v.commit.subject, v.blob is None) for v in versions] == [
+        ("Restore fraud", False),
+        ("Retire fraud", True),
+        ("Fraud: name the owner", False),
+        ("Add two charters", False),
+    ]
+    assert log.read(versions[0].blob) == b"id: fraud\nback: true\n"
+    log.close()
+
+
+def test_charter_log_outside_git(tmp_path: Path, git_env: dict) -> None:
+    assert charter_log(tmp_path, ["x.yaml"]) is None
+    empty = GitRepo.init(tmp_path / "empty")
+    log = charter_log(empty.path, ["a.yaml"])
+    assert log is not None and log.versions == {"a.yaml": []} and log.working("a.yaml") is None
+
+
+def test_charter_log_sees_the_root_commit_whatever_the_config(history_repo: GitRepo) -> None:
+    """`log.showRoot = false` in someone's git config would hide the commit that added the
+    charters (and date every finding from the next one)."""
+    history_repo.git("config", "log.showRoot", "false")
+    log = charter_log(history_repo.path, ["docs/models/fraud.yaml"])
+    assert log is not None
+    assert [v.commit.subject for v in log.versions["docs/models/fraud.yaml"]] == [
+        "Fraud: name the owner",
+        "Add two charters",
+    ]

@@ -5,12 +5,24 @@ overdue one), no incident owner — are checked for every model past the prototy
 policy's own rules: authorisation for sensitive data, required sections per stage, retraining
 interval, review cadences and loosened thresholds. Each finding names the charter field it is about,
 so the CLI can annotate the right line.
+
+Every finding says since when its condition holds (:attr:`Finding.since`). The three that follow
+from a date in the charter are dated here, by the one boundary rule (a limit is the last acceptable
+day, so the first overdue day is the day after it): retraining and rituals from the day after they
+were due, the sunset review from the day after its date. All the others depend only on the charter's
+text and the policy: :func:`charter_conditions` runs the same rules without a date, and notes
+which top-level fields of the charter each one read, so :mod:`.onsets` can find in which commit
+each finding began and skip the old versions that changed nothing it depends on.
+
+Each rule is one function ``(charter, resolved KPIs, policy, findings, date or None)`` in
+:data:`_RULES`; the same functions serve today's evaluation and the old versions'.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import cast
 
 from ..fmt import fmt_date, fmt_value
 from ..load.repository import ModelInputs
@@ -19,10 +31,21 @@ from ..model.policy import Policy, Section
 from ..model.results import Finding, Level
 from .kpis import ResolvedKpi
 
-__all__ = ["GAP_STAGES", "evaluate_compliance"]
+__all__ = [
+    "DATED_BY_DATA",
+    "GAP_STAGES",
+    "charter_conditions",
+    "evaluate_compliance",
+    "finding_key",
+]
 
 # Stages held to the audit-story gaps. Prototypes are exempt; sunset models no longer run.
 GAP_STAGES = {Stage.pilot, Stage.production, Stage.deprecated}
+
+# Findings dated from the charter's own dates; every other finding is about the charter's text.
+DATED_BY_DATA = frozenset({"retraining-overdue", "ritual-overdue", "sunset-review-overdue"})
+
+DAY = dt.timedelta(days=1)
 
 
 class _Findings:
@@ -30,56 +53,145 @@ class _Findings:
         self.model = model
         self.items: list[Finding] = []
 
-    def add(self, code: str, level: Level, message: str, section: str, loc: tuple = ()) -> None:
+    def add(
+        self,
+        code: str,
+        level: Level,
+        message: str,
+        section: str,
+        loc: tuple = (),
+        *,
+        subject: str | None = None,
+        since: dt.date | None = None,
+    ) -> None:
         loc = loc or (section,)
         line = self.model.document.position(loc)[0]
         if loc not in self.model.document.positions:
             # An absent section: point at the identity block (the owner), not at line 1.
             line = self.model.document.key_positions.get(("owner",), (line,))[0]
         dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc)
-        self.items.append(Finding(code, level, message, section, dotted.replace(".[", "["), line))
+        field = dotted.replace(".[", "[")
+        self.items.append(Finding(code, level, message, section, field, line, since, subject))
 
 
 def evaluate_compliance(
     model: ModelInputs, kpis: list[ResolvedKpi], policy: Policy, as_of: dt.date
 ) -> list[Finding]:
     """Every compliance finding for one model, most severe first."""
-    c = model.charter
     out = _Findings(model)
-    stage = c.lifecycle.stage
-    gap_level = Level.BREACH if stage is Stage.production else Level.WARN
-    gaps = stage in GAP_STAGES
-
-    if gaps:
-        _audit_gaps(c, kpis, out, gap_level, as_of)
-    _authorisation(c, policy, out)
-    _retraining_policy(c, policy, out, gaps)
-    _required_sections(c, policy, out, kpis)
-    _rituals(c, policy, out, as_of)
-    _loosened(kpis, out)
-    if c.lifecycle.sunset_review and c.lifecycle.sunset_review < as_of and stage != Stage.sunset:
-        out.add(
-            "sunset-review-overdue",
-            Level.WARN,
-            f"the planned sunset review of {fmt_date(c.lifecycle.sunset_review)} has passed",
-            "lifecycle",
-            ("lifecycle", "sunset_review"),
-        )
+    for rule in _RULES:
+        rule(model.charter, kpis, policy, out, as_of)
     return sorted(out.items, key=lambda f: (-f.level, f.section, f.code, f.message))
 
 
-def _audit_gaps(
-    c: Charter, kpis: list[ResolvedKpi], out: _Findings, level: Level, as_of: dt.date
+def finding_key(finding: Finding) -> tuple[str, str]:
+    """What identifies a finding across versions of a charter: its code and its subject (a data
+    source's name, a KPI's metric...), never its position in a list or its wording."""
+    return finding.code, finding.subject or ""
+
+
+def charter_conditions(
+    model: ModelInputs, kpis: list[ResolvedKpi], policy: Policy
+) -> dict[tuple[str, str], frozenset[str] | None]:
+    """The findings that follow from the charter's text and the policy alone, by key
+    (:func:`finding_key`): the same rules as :func:`evaluate_compliance` without a date, so the
+    date-based ones (:data:`DATED_BY_DATA`) are left out.
+
+    With each key come the top-level charter fields its rule read (``kpis`` when it read the
+    KPIs as resolved against the policy): a version of the charter with the same values in those
+    fields gives the same finding. None when the rule read something else of the charter.
+    """
+    out = _Findings(model)
+    found: dict[tuple[str, str], frozenset[str] | None] = {}
+    for rule in _RULES:
+        reads: set[str] = set()
+        first = len(out.items)
+        charter = cast(Charter, _Reading(model.charter, reads))
+        rule(charter, _ReadingList(kpis, reads), policy, out, None)
+        fields = frozenset(reads) if reads <= _FIELDS else None
+        for f in out.items[first:]:
+            key = finding_key(f)
+            before = found.get(key, frozenset())
+            found[key] = None if before is None or fields is None else before | fields
+    return found
+
+
+_FIELDS = frozenset(Charter.model_fields)
+
+
+class _Reading:
+    """A charter that notes the name of each of its attributes a rule reads."""
+
+    __slots__ = ("_charter", "_reads")
+
+    def __init__(self, charter: Charter, reads: set[str]) -> None:
+        self._charter = charter
+        self._reads = reads
+
+    def __getattr__(self, name: str) -> object:
+        self._reads.add(name)
+        return getattr(self._charter, name)
+
+
+class _ReadingList(list):
+    """The resolved KPIs, noting ``kpis`` as read when a rule looks at them."""
+
+    def __init__(self, items: list[ResolvedKpi], reads: set[str]) -> None:
+        super().__init__(items)
+        self._reads = reads
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self._reads.add("kpis")
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._reads.add("kpis")
+        return super().__len__()
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        self._reads.add("kpis")
+        return super().__getitem__(index)
+
+
+# --- the rules: one function each, called with (charter, resolved KPIs, policy, findings, date);
+# the date is None when only the charter's text is checked (see charter_conditions) -------------
+
+
+def _gap_level(c: Charter) -> Level | None:
+    """The level of an audit-story gap for the charter's stage; None when the stage is exempt."""
+    stage = c.lifecycle.stage
+    if stage not in GAP_STAGES:
+        return None
+    return Level.BREACH if stage is Stage.production else Level.WARN
+
+
+def _incident_owner(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
 ) -> None:
-    if c.incident_owner is None:
+    level = _gap_level(c)
+    if level is not None and c.incident_owner is None:
         out.add(
             "incident-owner-missing",
             level,
             "no incident owner: nobody is named to own production incidents",
             "incident_owner",
         )
-    if not c.kpis:
+
+
+def _kpis_defined(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
+    level = _gap_level(c)
+    if level is not None and not c.kpis:
         out.add("kpis-missing", level, "no model KPIs are defined", "kpis")
+
+
+def _thresholds(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
+    level = _gap_level(c)
+    if level is None:
+        return
     for i, r in enumerate(kpis):
         if r.thresholds is None:
             out.add(
@@ -89,7 +201,16 @@ def _audit_gaps(
                 "no default in the policy)",
                 "kpis",
                 ("kpis", i),
+                subject=r.kpi.metric,
             )
+
+
+def _data_contracts(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
+    level = _gap_level(c)
+    if level is None:
+        return
     for i, source in enumerate(c.data_sources):
         if not source.contract:
             out.add(
@@ -98,7 +219,16 @@ def _audit_gaps(
                 f"data source '{source.name}' has no data contract",
                 "data_sources",
                 ("data_sources", i),
+                subject=source.name,
             )
+
+
+def _retraining_schedule(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
+    level = _gap_level(c)
+    if level is None:
+        return
     if c.retraining is None:
         out.add("retraining-missing", level, "no retraining schedule is documented", "retraining")
     elif c.retraining.last_retrained is None:
@@ -109,7 +239,7 @@ def _audit_gaps(
             "retraining",
             ("retraining",),
         )
-    else:
+    elif as_of is not None:
         due = c.retraining.last_retrained + dt.timedelta(days=c.retraining.cadence_days)
         if due < as_of:
             late = (as_of - due).days
@@ -120,10 +250,13 @@ def _audit_gaps(
                 f"every {c.retraining.cadence_days} days, due {fmt_date(due)})",
                 "retraining",
                 ("retraining", "last_retrained"),
+                since=due + DAY,
             )
 
 
-def _authorisation(c: Charter, policy: Policy, out: _Findings) -> None:
+def _authorisation(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
     for i, source in enumerate(c.data_sources):
         if source.authorisation is not None:
             continue
@@ -147,12 +280,17 @@ def _authorisation(c: Charter, policy: Policy, out: _Findings) -> None:
                 f"{', '.join(regions)} without an authorisation record{why}",
                 "data_sources",
                 ("data_sources", i),
+                subject=source.name,
             )
 
 
-def _retraining_policy(c: Charter, policy: Policy, out: _Findings, gaps: bool) -> None:
+def _retraining_policy(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
     limit = policy.max_retraining_interval_days
-    if limit and c.retraining and c.retraining.cadence_days > limit and gaps:
+    if not limit or _gap_level(c) is None:
+        return
+    if c.retraining and c.retraining.cadence_days > limit:
         out.add(
             "retraining-cadence-too-long",
             Level.WARN,
@@ -201,7 +339,9 @@ _SECTION_FIELD = {
 }
 
 
-def _required_sections(c: Charter, policy: Policy, out: _Findings, kpis: list[ResolvedKpi]) -> None:
+def _required_sections(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
     stage = c.lifecycle.stage
     level = Level.BREACH if stage is Stage.production else Level.WARN
     for section in policy.required_sections.get(stage, []):
@@ -219,10 +359,13 @@ def _required_sections(c: Charter, policy: Policy, out: _Findings, kpis: list[Re
             level,
             f"the policy requires '{section.value}' for {stage.value} models{detail}",
             field,
+            subject=section.value,
         )
 
 
-def _rituals(c: Charter, policy: Policy, out: _Findings, as_of: dt.date) -> None:
+def _rituals(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
     stage = c.lifecycle.stage
     by_name = {r.ritual.casefold(): (i, r) for i, r in enumerate(c.rhythm)}
     required = set()
@@ -238,6 +381,7 @@ def _rituals(c: Charter, policy: Policy, out: _Findings, as_of: dt.date) -> None
                 f"the policy requires a '{rule.ritual}' at least every {rule.max_cadence_days} "
                 f"days for {stage.value} models",
                 "rhythm",
+                subject=key,
             )
             continue
         i, ritual = by_name[key]
@@ -249,19 +393,24 @@ def _rituals(c: Charter, policy: Policy, out: _Findings, as_of: dt.date) -> None
                 f"of {rule.max_cadence_days} days",
                 "rhythm",
                 ("rhythm", i, "cadence_days"),
+                subject=key,
             )
     if stage in (Stage.sunset,):
         return
     for i, ritual in enumerate(c.rhythm):
+        key = ritual.ritual.casefold()
         if ritual.last_held is None:
-            if ritual.ritual.casefold() in required:
+            if key in required:
                 out.add(
                     "ritual-never-held",
                     Level.WARN,
                     f"'{ritual.ritual}' has no record of being held",
                     "rhythm",
                     ("rhythm", i),
+                    subject=key,
                 )
+            continue
+        if as_of is None:
             continue
         due = ritual.last_held + dt.timedelta(days=ritual.cadence_days)
         if due < as_of:
@@ -272,10 +421,14 @@ def _rituals(c: Charter, policy: Policy, out: _Findings, as_of: dt.date) -> None
                 f"(last held {fmt_date(ritual.last_held)}, every {ritual.cadence_days} days)",
                 "rhythm",
                 ("rhythm", i, "last_held"),
+                subject=key,
+                since=due + DAY,
             )
 
 
-def _loosened(kpis: list[ResolvedKpi], out: _Findings) -> None:
+def _loosened(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
     for i, r in enumerate(kpis):
         if r.threshold_source != "charter" or r.policy_thresholds is None or not r.direction:
             continue
@@ -295,4 +448,38 @@ def _loosened(kpis: list[ResolvedKpi], out: _Findings) -> None:
                 "the charter's value is used and needs governance sign-off",
                 "kpis",
                 ("kpis", i, "thresholds"),
+                subject=r.kpi.metric,
             )
+
+
+def _sunset_review(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
+    review = c.lifecycle.sunset_review
+    if as_of is not None and review and review < as_of and c.lifecycle.stage != Stage.sunset:
+        out.add(
+            "sunset-review-overdue",
+            Level.WARN,
+            f"the planned sunset review of {fmt_date(review)} has passed",
+            "lifecycle",
+            ("lifecycle", "sunset_review"),
+            since=review + DAY,
+        )
+
+
+_Rule = Callable[[Charter, list[ResolvedKpi], Policy, _Findings, "dt.date | None"], None]
+
+# Every rule, in no particular order (findings are sorted).
+_RULES: tuple[_Rule, ...] = (
+    _incident_owner,
+    _kpis_defined,
+    _thresholds,
+    _data_contracts,
+    _retraining_schedule,
+    _authorisation,
+    _retraining_policy,
+    _required_sections,
+    _rituals,
+    _loosened,
+    _sunset_review,
+)

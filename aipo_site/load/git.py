@@ -3,8 +3,13 @@
 Everything goes through the git CLI (as mike does): ``git ls-tree`` lists a revision's files,
 one long-lived ``git cat-file --batch`` reads them, ``git log`` gives histories. Failures raise
 :class:`GitError` carrying git's own stderr. The helpers that only *describe* a build
-(:func:`revision_info`, :func:`file_history`, :func:`histories`) never fail a build: outside a git
-repository, or without git installed, they return ``None``.
+(:func:`revision_info`, :func:`file_history`, :func:`histories`, :func:`charter_log`) never fail a
+build: outside a git repository, or without git installed, they return ``None``.
+
+:func:`charter_log` is the one ``git log`` pass over the charters a build makes: it lists every
+commit of every charter with the object id of its content, for the History sections and for the
+dates compliance findings began (one ``git cat-file --batch`` process reads the old versions
+needed, and only those).
 
 Paths are POSIX paths relative to ``root``, the folder of ``mkdocs.yml``, which may be a
 subfolder of the git work tree.
@@ -19,15 +24,20 @@ import subprocess
 import textwrap
 import weakref
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from ..errors import AipoError, InputError, snippet
 from ..model.revision import CommitInfo, Revision
-from .source import check_file_name
+from .source import WorkingTree, check_file_name
 
 __all__ = [
+    "CharterLog",
+    "FileVersion",
     "GitError",
     "GitRevision",
+    "charter_log",
     "file_history",
     "histories",
     "is_shallow",
@@ -186,8 +196,7 @@ class GitRevision:
         self.short_sha = _text(_run(self.root, ["rev-parse", "--short", self.sha]).stdout).strip()
         self._blobs: dict[str, str] | None = None
         self._dirs: set[str] = set()
-        self._batch: subprocess.Popen | None = None
-        self._finalizer: weakref.finalize | None = None
+        self._reader = _BatchReader(self.top, ref)
 
     # -- Source protocol ---------------------------------------------------------------------
 
@@ -228,9 +237,7 @@ class GitRevision:
 
     def close(self) -> None:
         """End the ``git cat-file`` process, if one was started."""
-        if self._finalizer is not None:
-            self._finalizer()
-        self._batch = None
+        self._reader.close()
 
     def __enter__(self) -> GitRevision:
         return self
@@ -273,6 +280,60 @@ class GitRevision:
         return blobs
 
     def _cat(self, oid: str, path: str = "", limit: int | None = None) -> bytes:
+        return self._reader.read(oid, path, limit)
+
+
+class _BatchReader:
+    """Objects read through one long-lived ``git cat-file --batch`` process (started on the
+    first read, restarted if it died, ended by :meth:`close` or when the reader is collected)."""
+
+    def __init__(self, top: Path, label: str) -> None:
+        self.top = top
+        self.label = label  # names the revision or the history in error messages
+        self._batch: subprocess.Popen | None = None
+        self._finalizer: weakref.finalize | None = None
+
+    def close(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()
+        self._batch = None
+
+    def read(self, oid: str, path: str = "", limit: int | None = None) -> bytes:
+        """One object's bytes; GitError when git cannot give it, InputError (about ``path``)
+        when it is larger than ``limit`` bytes (checked before it is read)."""
+        result = self.read_many([oid], limit, path)[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def read_many(
+        self, oids: Sequence[str], limit: int | None = None, path: str = ""
+    ) -> list[bytes | GitError | InputError]:
+        """Several objects for one round trip with git: the bytes of each, or the GitError or
+        InputError (see :meth:`read`) it would raise. Raises GitError when the process fails."""
+        proc = self._process()
+        assert proc.stdin is not None and proc.stdout is not None
+        out: list[bytes | GitError | InputError] = []
+        # Requests go in chunks small enough for the pipe, so writing them never waits for git,
+        # which may be waiting for its answers to be read.
+        for first in range(0, len(oids), 256):
+            chunk = oids[first : first + 256]
+            try:
+                proc.stdin.write(b"".join(oid.encode() + b"\n" for oid in chunk))
+                proc.stdin.flush()
+            except (OSError, ValueError) as e:
+                self.close()
+                raise GitError(f"cannot read objects of {self.label}", str(e)) from None
+            for oid in chunk:
+                try:
+                    out.append(self._answer(proc.stdout, oid, path or oid, limit))
+                except _Broken:
+                    raise
+                except (GitError, InputError) as e:
+                    out.append(e)
+        return out
+
+    def _process(self) -> subprocess.Popen:
         proc = self._batch
         if proc is None or proc.poll() is not None:
             try:
@@ -288,33 +349,41 @@ class GitRevision:
                 raise GitError("git is not installed (or not on PATH)") from None
             self._batch = proc
             self._finalizer = weakref.finalize(self, _stop, proc)
-        assert proc.stdin is not None and proc.stdout is not None
+        return proc
+
+    def _answer(self, stdout: IO[bytes], oid: str, path: str, limit: int | None) -> bytes:
+        """Read git's answer for ``oid``: GitError for a missing object (git goes on), InputError
+        above ``limit``; a broken stream ends the process (GitError, re-raised by read_many)."""
         try:
-            proc.stdin.write(oid.encode() + b"\n")
-            proc.stdin.flush()
-            header = proc.stdout.readline().decode()
+            header = stdout.readline().decode()
             fields = header.split()
             if len(fields) != 3 or fields[1] != "blob":
-                raise GitError(f"cannot read object {oid} of {self.ref}", header)
+                if not header:  # the process is gone
+                    raise OSError("no answer")
+                raise GitError(f"cannot read object {oid} of {self.label}", header)
             size = int(fields[2])
             if limit is not None and size > limit:
                 # Skip the object (the batch process goes on) and refuse it without keeping it.
                 left = size + 1
                 while left > 0:
-                    skipped = len(proc.stdout.read(min(left, 1 << 20)))
+                    skipped = len(stdout.read(min(left, 1 << 20)))
                     if not skipped:
                         break
                     left -= skipped
                 raise InputError(path, f"is {size:,} bytes; the limit is {limit:,}")
-            data = proc.stdout.read(size)
-            proc.stdout.read(1)  # the newline after each object
+            data = stdout.read(size)
+            stdout.read(1)  # the newline after each object
         except (OSError, ValueError) as e:
             self.close()
-            raise GitError(f"cannot read object {oid} of {self.ref}", str(e)) from None
+            raise _Broken(f"cannot read object {oid} of {self.label}", str(e)) from None
         if len(data) != size:
             self.close()
-            raise GitError(f"short read of object {oid} of {self.ref}")
+            raise _Broken(f"short read of object {oid} of {self.label}")
         return data
+
+
+class _Broken(GitError):
+    """The ``cat-file`` process failed: nothing more can be read from it."""
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -368,23 +437,36 @@ def revision_info(root: str | Path, paths: Iterable[str] | None = None) -> Revis
     return Revision(sha, short, _date(date), subject.strip(), bool(status.stdout.strip(b"\0")))
 
 
-def _parse_log(data: bytes) -> list[tuple[CommitInfo, list[tuple[str, list[str]]]]]:
-    """Parse ``git log -z --name-status`` output in :data:`_LOG_FORMAT`."""
+def _parse_log(data: bytes) -> list[tuple[CommitInfo, list[tuple[str, list[str], str | None]]]]:
+    """Parse ``git log -z`` output in :data:`_LOG_FORMAT` with ``--raw`` (or ``--name-status``):
+    per commit, its changes as (status, paths, object id of the new content).
+
+    The object id is None for a deletion, and with ``--name-status`` (which does not print it).
+    It is abbreviated as git abbreviates ``%h`` (``--no-abbrev`` would make the short commit ids
+    full ones too): unique when printed, which is all ``git cat-file`` needs.
+    """
     out = []
     for record in _text(data).split(_RS)[1:]:
         header, _, changes = record.partition("\0")
         sha, short, date, author, subject = header.split(_US)
         commit = CommitInfo(sha, short, _date(date), author, subject.strip())
         tokens = changes.lstrip("\n").split("\0")
-        entries: list[tuple[str, list[str]]] = []
+        entries: list[tuple[str, list[str], str | None]] = []
         i = 0
         while i < len(tokens):
-            status = tokens[i].strip()
-            if not status:
+            token = tokens[i].strip()
+            if not token:
                 i += 1
                 continue
+            blob = None
+            if token[0] == ":":
+                # ":<old mode> <new mode> <old oid> <new oid> <status>"; all zeros: no content.
+                _, new, status = token.rsplit(" ", 2)
+                blob = new if new.strip("0") else None
+            else:
+                status = token
             width = 2 if status[0] in "RC" else 1
-            entries.append((status, tokens[i + 1 : i + 1 + width]))
+            entries.append((status, tokens[i + 1 : i + 1 + width], blob))
             i += 1 + width
         out.append((commit, entries))
     return out
@@ -405,6 +487,7 @@ def file_history(root: str | Path, path: str, limit: int = 20) -> list[CommitInf
                 "log",
                 "--follow",
                 "-z",
+                "--no-color",
                 "--name-status",
                 f"-n{int(limit)}",
                 _LOG_FORMAT,
@@ -420,6 +503,123 @@ def file_history(root: str | Path, path: str, limit: int = 20) -> list[CommitInf
     return [commit for commit, _ in _parse_log(proc.stdout)]
 
 
+@dataclass(frozen=True)
+class FileVersion:
+    """One commit of a file's history and what the file held after it."""
+
+    commit: CommitInfo
+    blob: str | None  # (abbreviated) object id of the file after the commit; None: deleted
+
+
+class CharterLog:
+    """Every commit of each charter, newest first, renames followed, from ONE ``git log`` pass
+    (see :func:`charter_log`); the charters' contents at those commits are read on demand through
+    one ``git cat-file --batch`` process.
+
+    It serves both the model pages' History sections (:meth:`histories`) and the dates compliance
+    findings began (:mod:`aipo_site.evaluate.onsets`). Use it as a context manager, or call
+    :meth:`close`, to end the ``cat-file`` process; the versions stay readable after that.
+    """
+
+    def __init__(self, root: Path, top: Path, versions: dict[str, list[FileVersion]]) -> None:
+        self.root = root
+        self.versions = versions  # requested path -> its versions, newest first
+        self._reader = _BatchReader(top, "the charters' history")
+        self._shallow: bool | None = None
+
+    @property
+    def shallow(self) -> bool:
+        """Whether the clone is shallow, so the oldest commit seen may not be the file's first."""
+        if self._shallow is None:
+            self._shallow = is_shallow(self.root)
+        return self._shallow
+
+    def histories(self, limit: int = 20) -> dict[str, list[CommitInfo]]:
+        """The newest ``limit`` commits of each path (what :func:`histories` returns)."""
+        return {path: [v.commit for v in found[:limit]] for path, found in self.versions.items()}
+
+    def read(self, blob: str, limit: int | None = None) -> bytes:
+        """A version's bytes; GitError when git cannot give them, InputError above ``limit``."""
+        return self._reader.read(blob, blob, limit)
+
+    def read_many(
+        self, blobs: Sequence[str], limit: int | None = None
+    ) -> list[bytes | GitError | InputError]:
+        """Several versions for one round trip with git (see :meth:`read` for the errors, which
+        are returned in place); GitError when the ``cat-file`` process fails."""
+        return self._reader.read_many(blobs, limit)
+
+    def working(self, path: str, limit: int | None = None) -> bytes | None:
+        """The file as it is in the working tree now (the working tree's boundary rules apply);
+        None when it cannot be read."""
+        try:
+            return WorkingTree(self.root).read_bytes(path, limit)
+        except (OSError, InputError):
+            return None
+
+    def close(self) -> None:
+        """End the ``git cat-file`` process, if one was started."""
+        self._reader.close()
+
+    def __enter__(self) -> CharterLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def charter_log(root: str | Path, paths: Iterable[str]) -> CharterLog | None:
+    """Every commit of each path (root-relative) from ONE ``git log --raw`` pass: renames inside
+    the scanned folders are followed (like ``git log --follow``), and each commit comes with the
+    object id of the file's content after it.
+
+    Every requested path is a key of ``versions`` (an empty list when git knows no commit for
+    it); None outside a git repository or without git.
+    """
+    wanted = {_norm(p): p for p in paths}
+    located = _try_locate(root)
+    if located is None:
+        return None
+    top, prefix = located
+    versions: dict[str, list[FileVersion]] = {p: [] for p in wanted.values()}
+    log = CharterLog(Path(root), top, versions)
+    if not wanted:
+        return log
+    # Scan the folders holding the paths, so a file's commits from before a rename are seen.
+    folders = sorted({str(PurePosixPath(p).parent) for p in wanted})
+    try:
+        proc = _run(
+            Path(root),
+            ["log", "-z", "--no-color", "--raw", "--root", "-M", _LOG_FORMAT, "--", *folders],
+            check=False,
+        )
+    except GitError:
+        return None
+    if proc.returncode != 0:  # e.g. a repository without commits
+        return log
+    # Current name (top-relative, as git prints it) -> requested path; extended at renames
+    # while walking back in time.
+    names = {prefix + p: original for p, original in wanted.items()}
+    for commit, entries in _parse_log(proc.stdout):
+        touched: dict[str, str | None] = {}
+        renames: list[tuple[str, str]] = []
+        for status, files, blob in entries:
+            if not files:
+                continue
+            new = files[-1]
+            key = names.get(new)
+            if key is None:
+                continue
+            touched.setdefault(key, blob)
+            if status[0] == "R" and len(files) == 2:
+                renames.append((files[0], new))
+        for key, blob in touched.items():
+            versions[key].append(FileVersion(commit, blob))
+        for old, new in renames:
+            names[old] = names.pop(new)
+    return log
+
+
 def histories(
     root: str | Path, paths: Iterable[str], limit: int = 20
 ) -> dict[str, list[CommitInfo]] | None:
@@ -428,45 +628,8 @@ def histories(
     Meant for the model pages' History sections: every charter's history costs one process,
     however many charters there are. Renames inside the scanned folders are followed (like
     ``git log --follow``). Every requested path is a key of the result (an empty list when git
-    knows no commit for it); None outside a git repository or without git.
+    knows no commit for it); None outside a git repository or without git. The same pass, with
+    each version's content, is :func:`charter_log`.
     """
-    wanted = {_norm(p): p for p in paths}
-    located = _try_locate(root)
-    if located is None:
-        return None
-    out: dict[str, list[CommitInfo]] = {p: [] for p in wanted.values()}
-    if not wanted:
-        return out
-    _top, prefix = located
-    # Scan the folders holding the paths, so a file's commits from before a rename are seen.
-    folders = sorted({str(PurePosixPath(p).parent) for p in wanted})
-    try:
-        proc = _run(
-            Path(root),
-            ["log", "-z", "--name-status", "-M", _LOG_FORMAT, "--", *folders],
-            check=False,
-        )
-    except GitError:
-        return None
-    if proc.returncode != 0:
-        return out
-    # Current name (top-relative, as git prints it) -> requested path; extended at renames
-    # while walking back in time.
-    names = {prefix + p: original for p, original in wanted.items()}
-    for commit, entries in _parse_log(proc.stdout):
-        touched: set[str] = set()
-        renames: list[tuple[str, str]] = []
-        for status, files in entries:
-            new = files[-1]
-            key = names.get(new)
-            if key is None:
-                continue
-            touched.add(key)
-            if status[0] == "R" and len(files) == 2:
-                renames.append((files[0], new))
-        for key in sorted(touched):
-            if len(out[key]) < limit:
-                out[key].append(commit)
-        for old, new in renames:
-            names[old] = names.pop(new)
-    return out
+    log = charter_log(root, paths)
+    return None if log is None else log.histories(limit)

@@ -7,7 +7,7 @@ The public API is the pipeline's three stages and their types; everything else i
     repo = load_repository(WorkingTree("."), Layout())
     portfolio = evaluate_repository(repo, as_of=datetime.date(2026, 11, 20))
     for model in portfolio.models:
-        print(model.id, model.status.label, model.answer)
+        print(model.id, model.status.label, model.performance.text, model.governance.text)
 
 The MkDocs plugin (entry point ``aipo``) and the ``aipo`` command are thin shells over these.
 """
@@ -31,6 +31,7 @@ from .model.results import (
     SegmentResult,
     Status,
 )
+from .model.verdict import Verdict
 from .pipeline import Portal, PortalOptions, build_portal, resolve_as_of
 
 __version__ = "0.1.0"
@@ -60,6 +61,7 @@ __all__ = [
     "SegmentResult",
     "Source",
     "Status",
+    "Verdict",
     "WorkingTree",
     "__version__",
     "build_portal",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-__all__ = ["fmt_date", "fmt_pct", "fmt_value"]
+__all__ = ["fmt_date", "fmt_pct", "fmt_round", "fmt_value"]
 
 
 def fmt_value(value: float | None, unit: str | None = None) -> str:
@@ -20,6 +20,36 @@ def fmt_value(value: float | None, unit: str | None = None) -> str:
         text = f"{value:.4g}"
         if "e" in text:
             text = f"{value:.2e}"
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit in ("%", "×", "x") else f"{text} {unit}"
+
+
+def fmt_round(value: float | None, unit: str | None = None, versus: float | None = None) -> str:
+    """A value rounded for a sentence, with its unit: three significant digits ('0.3', '0.675',
+    '12.5 ms'), more when fewer would show it equal to ``versus`` (the threshold it is compared
+    with), at most six."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    for digits in range(3, 7):
+        text = _rounded(value, digits)
+        if versus is None or value == versus or not math.isfinite(versus):
+            break
+        if text != _rounded(versus, digits):
+            break
+    return _with_unit(text, unit)
+
+
+def _rounded(value: float, digits: int) -> str:
+    if value == 0:
+        return "0"
+    text = f"{value:.{digits}g}"
+    if abs(value) >= 1000 or ("e" in text and abs(value) >= 1):
+        return f"{value:,.0f}"
+    return f"{value:.{digits - 1}e}" if "e" in text else text
+
+
+def _with_unit(text: str, unit: str | None) -> str:
     if not unit:
         return text
     return f"{text}{unit}" if unit in ("%", "×", "x") else f"{text} {unit}"

@@ -46,7 +46,7 @@ def test_evidence_of_the_demo(demo_copy, tmp_path, capsys):
     assert f"wrote {out / 'aipo-evidence.json'}" in capsys.readouterr().out
     doc = json.loads((out / "aipo-evidence.json").read_text())
     assert doc["format"] == "aipo-evidence"
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     assert doc["as_of"] == "2026-11-20"
     # not a git repository: the revision is unknown, not invented
     assert doc["source"] == {"revision": None, "date": None, "dirty": None}
@@ -67,6 +67,8 @@ def test_evidence_of_the_demo(demo_copy, tmp_path, capsys):
         "expected_calibration_error",
     }
     churn = doc["models"][0]
+    assert "answer" not in churn  # replaced in version 2 by the two answers
+    assert (churn["performance"]["answer"], churn["governance"]["answer"]) == ("at risk", "no")
     assert any(f["code"] == "authorisation-missing" for f in churn["findings"])
     assert all(f["file"] == churn["file"] and f["line"] for f in churn["findings"])
 
@@ -79,8 +81,12 @@ def test_summary_csv_of_the_demo(demo_copy, tmp_path):
     assert list(rows[0]) == CSV_COLUMNS
     assert [r["id"] for r in rows] == MODELS
     supply = rows[2]
+    assert (supply["performance"], supply["governance"]) == ("no", "no")
+    assert supply["performance_sentence"].startswith("Forecast error (MAPE) is 0.3, above")
+    assert (rows[1]["performance"], rows[1]["governance"]) == ("at risk", "yes")
     assert supply["status"] == "BREACH"
-    assert supply["since"] == "2026-07-31"
+    # BREACH since the first day retraining was overdue (due 2026-03-15: last 2025-12-15 + 90 d).
+    assert supply["since"] == "2026-03-16"
     assert supply["kpis"] == "3"
     assert supply["checks_breach"] == "2"  # mape, and data drift of the inputs
     assert supply["checks_warn"] == "1"  # service_level has no data

@@ -2,13 +2,17 @@
 
 Writes two files into the output folder:
 
-- ``aipo-evidence.json`` (``"format": "aipo-evidence"``, ``"version": 1``): the evaluation date, the
+- ``aipo-evidence.json`` (``"format": "aipo-evidence"``, ``"version": 2``): the evaluation date, the
   source revision (commit and commit date, or null outside git), the policy as validated, and per
-  model the charter as validated (``model_dump(mode="json")``), its status, escalation, answer,
-  every KPI result and every finding (the same records as ``aipo check --format json``);
+  model the charter as validated (``model_dump(mode="json")``), its status, escalation, its
+  answers to "performing as intended?" (``performance``) and "governed as required?"
+  (``governance``), every KPI result and every finding (the same records as
+  ``aipo check --format json``; version 2 replaced the one ``answer`` sentence with these two);
 - ``aipo-summary.csv``: one row per model for spreadsheets (``checks_warn``/``checks_breach`` count
-  KPIs, segment gaps and drift at that level). Text cells that a spreadsheet would run
-  as a formula (starting with ``= + - @``, a tab or a carriage return) are prefixed with ``'``.
+  KPIs, segment gaps and drift at that level; ``performance`` and ``governance`` are the answers,
+  e.g. ``at risk`` and ``gaps``, each with its ``…_sentence``). Text cells that a spreadsheet
+  would run as a formula (starting with ``= + - @``, a tab or a carriage return) are prefixed
+  with ``'``.
 
 Both are deterministic: sorted keys and rows, no wall-clock time except the stamp fields.
 """
@@ -45,7 +49,7 @@ __all__ = [
 
 EVIDENCE_NAME = "aipo-evidence.json"
 SUMMARY_NAME = "aipo-summary.csv"
-EVIDENCE_VERSION = 1
+EVIDENCE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,10 @@ CSV_COLUMNS = [
     "findings_warn",
     "findings_breach",
     "retraining_due",
-    "answer",
+    "performance",
+    "performance_sentence",
+    "governance",
+    "governance_sentence",
     "charter_file",
     "as_of",
     "revision",
@@ -182,7 +189,10 @@ def summary_csv(run: CheckRun, revision: Revision | None) -> str:
             finding_levels.count(Level.WARN),
             finding_levels.count(Level.BREACH),
             r.retraining_due.isoformat() if r.retraining_due else "",
-            r.answer,
+            r.performance.answer.value if r.performance else "",
+            r.performance.sentence if r.performance else "",
+            r.governance.answer.value if r.governance else "",
+            r.governance.sentence if r.governance else "",
             r.path,
             run.as_of.isoformat(),
             revision.commit if revision else "",

@@ -19,7 +19,19 @@ from .charter import (
     check_tier_order,
 )
 
-__all__ = ["AuthorisationRule", "DriftDefaults", "MetricDefault", "Policy", "RitualRule", "Section"]
+__all__ = [
+    "PERFORMANCE_STAGES",
+    "AuthorisationRule",
+    "DriftDefaults",
+    "MetricDefault",
+    "Policy",
+    "RitualRule",
+    "Section",
+]
+
+# Stages whose performance is judged unless the policy says otherwise: a sunset model no longer
+# runs, so there is no performance to judge; a deprecated one still serves while it is phased out.
+PERFORMANCE_STAGES = (Stage.prototype, Stage.pilot, Stage.production, Stage.deprecated)
 
 
 class Section(StrEnum):
@@ -143,10 +155,14 @@ class Policy(Strict):
     )
     baseline_max_drop: DropTiers = Field(
         default_factory=lambda: DropTiers(warn=0.05, breach=0.10),
-        description="Default tolerated relative drop from a KPI's original baseline.",
+        description="Default tolerated relative drop from a KPI's original baseline: a drop of "
+        "exactly the tier is tolerated, more is WARN or BREACH.",
     )
     freshness_days: int = Field(
-        default=3, ge=0, description="Default freshness limit for KPI data, in days."
+        default=3,
+        ge=0,
+        description="Default freshness limit for KPI data, in days: a KPI whose newest row is "
+        "more than this many days older than the evaluation date is STALE.",
     )
     authorisation: list[AuthorisationRule] = Field(
         default_factory=list,
@@ -157,6 +173,13 @@ class Policy(Strict):
     )
     required_sections: dict[Stage, list[Section]] = Field(
         default_factory=dict, description="Charter sections each lifecycle stage requires."
+    )
+    performance_stages: list[Stage] = Field(
+        default=list(PERFORMANCE_STAGES),  # pydantic copies it for each policy
+        description="Lifecycle stages whose performance is judged: their KPIs, baseline drops, "
+        "fairness checks and data drift answer 'Is this model performing as intended?'. A model "
+        "in any other stage (by default only sunset) answers 'not judged': its metrics are "
+        "still shown, and its compliance is still checked by its stage's rules.",
     )
     rituals: list[RitualRule] = Field(
         default_factory=list, description="Review cadences every model must keep."

@@ -703,6 +703,7 @@ CONSTRAINED: dict[str, dict[str, str]] = {
         "required_sections{key}": _ENUM + " (lifecycle stage)",
         "required_sections{}[]": _ENUM + " (charter section)",
         "rituals[].stages[]": _ENUM + " (lifecycle stage)",
+        "performance_stages[]": _ENUM + " (lifecycle stage)",
     },
 }
 
@@ -767,6 +768,7 @@ DASHBOARD_TEXT_FIELDS = {"name", "business_unit", "owner.name"}
 # The H2 sections of a model page (anything else that is a heading came from a payload).
 FIXED_H2 = {
     "KPIs",
+    "Status history",
     "Data drift",
     "Fairness across segments",
     "Compliance",
@@ -1132,6 +1134,7 @@ def _policy(fill: _Filler) -> dict[str, Any]:
                 *("retraining", "data_contracts"),
             ],
         },
+        "performance_stages": ["prototype", "pilot", "production", "deprecated"],
         # No charter holds these rituals: each is a finding that quotes its name.
         "rituals": [
             ritual(7),

@@ -33,7 +33,9 @@ assert CHARTER != MINI_CHARTER
 VALUES = {"ok": 0.85, "warn": 0.79, "breach": 0.70}
 
 # GitHub workflow commands: ::error|warning file=...,line=N,title=...::message
-GH_LINE = re.compile(r"^::(error|warning) (file=[^,:]+)(,line=\d+)?(,col=\d+)?,title=[^:,]*::\S.*$")
+GH_LINE = re.compile(
+    r"^::(error|warning|notice) (file=[^,:]+)(,line=\d+)?(,col=\d+)?,title=[^:,]*::\S.*$"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -283,7 +285,7 @@ def test_json_report(demo_copy, capsys):
     report = json.loads(out)
     assert code == report["exit_code"] == 1
     assert report["format"] == "aipo-check"
-    assert report["version"] == 1
+    assert report["version"] == 2
     assert report["outcome"] == "fail"
     assert report["errors"] == []
     assert report["summary"]["status"] == {"OK": 0, "WARN": 1, "BREACH": 2}
@@ -292,7 +294,26 @@ def test_json_report(demo_copy, capsys):
     assert churn["id"] == "customer-churn"
     assert churn["status"] == "BREACH"
     assert churn["escalation"]["name"].startswith("L2")
-    assert churn["answer"].startswith("No — ")
+    # performance and governance are answered separately; "answer" was replaced in version 2
+    assert "answer" not in churn
+    assert churn["performance"]["answer"] == "at risk"
+    assert churn["performance"]["question"] == "Is this model performing as intended?"
+    assert churn["performance"]["sentence"].startswith("Top-decile lift is 2.87")
+    assert churn["governance"] == {
+        "question": "Is this model governed as required?",
+        "answer": "no",
+        "label": "No",
+        "sentence": churn["governance"]["sentence"],
+    }
+    assert "without an authorisation record" in churn["governance"]["sentence"]
+    assert report["summary"]["performance"] == {
+        "yes": 0,
+        "at risk": 2,
+        "no": 1,
+        "cannot judge": 0,
+        "not judged": 0,
+    }
+    assert report["summary"]["governance"] == {"yes": 1, "gaps": 0, "no": 2}
     for finding in churn["findings"]:
         assert finding["file"] == "content/models/customer-churn.yaml"
         assert isinstance(finding["line"], int)
@@ -375,6 +396,13 @@ def test_github_annotations(demo_copy, capsys):
     assert any("fraud-prevention%3A KPI precision WARN" in w for w in warnings)
     # % in a message is escaped, so "7.2% worse" cannot start an escape sequence
     assert any("7.2%25 worse" in w for w in warnings)
+    # one notice per model on its charter, with both answers
+    notices = [line for line in commands if line.startswith("::notice ")]
+    assert len(notices) == 3
+    (churn,) = [n for n in notices if "file=content/models/customer-churn.yaml" in n]
+    assert "title=customer-churn%3A Performing? At risk; Governed? No::" in churn
+    assert "Is this model performing as intended? At risk — Top-decile lift" in churn
+    assert "%0AIs this model governed as required? No — " in churn
 
 
 def test_github_reports_invalid_input(repo_at, capsys):
@@ -407,11 +435,16 @@ def test_markdown_summary(demo_copy, capsys):
     code, out, _ = run(demo_copy, "--format", "markdown", capsys=capsys)
     assert code == 1
     assert out.startswith("## aipo check — FAIL\n")
-    assert "| Model | Status | Since | Escalation | Checks not OK | Findings |" in out
+    header = "| Model | Status | Since | Performing? | Governed? | Escalation | Checks not OK |"
+    assert header + " Findings |" in out
     rows = [line for line in out.splitlines() if line.startswith("| **")]
     assert len(rows) == 3
     for row in rows:
-        assert row.count(" | ") == 5, row  # six cells: nothing in the text split a cell
+        assert row.count(" | ") == 7, row  # eight cells: nothing in the text split a cell
+    churn = next(row for row in rows if "customer-churn" in row)
+    assert "| 🟠 At risk | 🔴 No |" in churn
+    assert "> **Is this model performing as intended?** At risk — Top-decile lift" in out
+    assert "> **Is this model governed as required?** Yes — No open compliance findings" in out
 
 
 def test_markdown_cells_are_inert():

@@ -59,8 +59,11 @@ def test_demo_builds_every_generated_file(demo_site):
 
 
 def test_pages_load_nothing_from_other_hosts(demo_site):
-    # Links to other sites are fine (contracts, DPIA records); loading resources is not.
-    loads = re.compile(r'(?:\bsrc="|<link\b[^>]*\bhref=")((?:https?:)?//[^"]+)')
+    # Links to other sites are fine (contracts, DPIA records); loading resources is not. The
+    # canonical link names the page's own published address (site_url); nothing fetches it.
+    loads = re.compile(
+        r'(?:\bsrc="|<link\b(?![^>]*\brel="canonical")[^>]*\bhref=")((?:https?:)?//[^"]+)'
+    )
     for page in demo_site.rglob("*.html"):
         html = page.read_text()
         assert loads.findall(html) == [], page
@@ -90,6 +93,57 @@ def test_model_page_sections_and_nav(demo_site):
     assert 'class="aipo-active aipo-level-breach"' in html
     # the nav groups model pages by business unit under "Models"
     assert re.search(r">\s*Models\s*<", html) and re.search(r">\s*Operations\s*<", html)
+
+
+def _hero(html: str) -> str:
+    return html.split('<div class="aipo-hero ', 1)[1].split('<dl class="aipo-facts">', 1)[0]
+
+
+def test_both_questions_are_answered_on_model_pages_and_the_dashboard(demo_site):
+    answers = {
+        "customer-churn": ("at risk", "no"),
+        "fraud-prevention": ("at risk", "yes"),
+        "supply-chain-forecast": ("no", "no"),
+    }
+    for model, (performance, governance) in answers.items():
+        hero = _hero((demo_site / "models" / model / "index.html").read_text())
+        assert ">Is this model performing as intended?</p>" in hero
+        assert ">Is this model governed as required?</p>" in hero
+        assert f'data-question="performance" data-answer="{performance}"' in hero
+        assert f'data-question="governance" data-answer="{governance}"' in hero
+    churn = _hero((demo_site / "models" / "customer-churn" / "index.html").read_text())
+    assert (
+        '"aipo-pill aipo-pill-answer aipo-answer-at-risk">At risk</span> Top-decile lift' in churn
+    )
+    dash = (demo_site / "dashboard" / "index.html").read_text()
+    assert (
+        '<th data-sort="num" title="Is this model performing as intended?">Performing?</th>'
+        '<th data-sort="num" title="Is this model governed as required?">Governed?</th>'
+    ) in dash
+    for model, (performance, governance) in answers.items():
+        row = dash.split(f'data-model="{model}"', 1)[1].split("</tr>", 1)[0]
+        cells = re.findall(
+            r'class="aipo-verdict-cell" data-value="(\d)" data-answer="([a-z ]+)"', row
+        )
+        assert [a for _, a in cells] == [performance, governance], model
+        assert 'title="Is this model governed as required? ' in row  # the sentence as tooltip
+
+
+def test_new_and_retired_models_say_what_is_not_judged(mini_repo, tmp_path):
+    sunset = MINI_CHARTER.format(id="old", name="Old model").replace(
+        "{stage: production, since: 2026-01-01}", "{stage: sunset, since: 2026-10-01}"
+    )
+    new = "id: new\nname: New model\nsummary: s\nbusiness_unit: u\nowner: {name: o}\n"
+    new += "lifecycle: {stage: prototype, since: 2026-11-01}\n"
+    root = mini_repo(charters={"old": sunset, "new": new}, metrics={})
+    result = run_mkdocs(root, site_dir=tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    old = _hero((tmp_path / "site/models/old/index.html").read_text())
+    assert 'aipo-answer-not-judged">Not judged</span> Retired (sunset since 2026-10-01)' in old
+    fresh = _hero((tmp_path / "site/models/new/index.html").read_text())
+    assert 'aipo-answer-cannot-judge">Cannot judge</span> No KPI is defined' in fresh
+    dash = (tmp_path / "site/dashboard/index.html").read_text()
+    assert ">Not judged</span>" in dash and ">Cannot judge</span>" in dash
 
 
 def test_chart_data_urls_resolve(demo_site):

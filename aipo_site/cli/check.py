@@ -26,6 +26,7 @@ from ..load.repository import ModelInputs, Repository
 from ..load.source import WorkingTree
 from ..model.policy import Policy
 from ..model.results import Finding, KpiResult, Level, ModelResult
+from ..model.verdict import Question, Verdict
 from ..pipeline import evaluate_source
 from .lint import lint_model
 from .settings import Settings
@@ -192,6 +193,15 @@ class CheckRun:
                 out[f.level] += 1
         return out
 
+    def answer_counts(self, question: Question) -> dict[str, int]:
+        """Models per answer to ``question`` (every possible answer, best first)."""
+        out = {a.value: 0 for a in question.answers}
+        for m in self.models:
+            verdict = getattr(m.result, question.value)
+            if verdict is not None:
+                out[verdict.answer.value] += 1
+        return out
+
 
 def run_check(settings: Settings, as_of: dt.date, fail_on: str = "breach") -> CheckRun:
     """Load, validate and evaluate the repository; invalid input is collected, not raised.
@@ -247,7 +257,10 @@ def kpi_record(check: ModelCheck, kpi: KpiResult) -> dict[str, Any]:
         "direction": kpi.direction.value if kpi.direction else None,
         "status": kpi.status.value,
         "level": kpi.level.label,
+        "threshold_status": kpi.threshold_status.value if kpi.threshold_status else None,
         "value": _num(kpi.value),
+        "window_start": _date(kpi.window_start),
+        "rows": kpi.rows,
         "newest": _date(kpi.newest),
         "since": _date(kpi.since),
         "message": kpi.message,
@@ -297,6 +310,8 @@ def segment_record(check: ModelCheck, index: int, seg: Any) -> dict[str, Any]:
         "worst": value(seg.worst),
         "best": value(seg.best),
         "values": [value(v) for v in seg.values],
+        "window_start": _date(seg.window_start),
+        "since": _date(seg.since),
         "newest": _date(seg.newest),
         "message": seg.message,
         "file": check.result.path,
@@ -305,14 +320,21 @@ def segment_record(check: ModelCheck, index: int, seg: Any) -> dict[str, Any]:
 
 
 def drift_record(check: ModelCheck, drift: Any) -> dict[str, Any]:
-    """A model's data-drift result as JSON-ready data."""
+    """A model's data-drift result as JSON-ready data.
+
+    Each feature's ``value`` is the method's statistic or distance and ``p_value`` the test's
+    p-value (null for distances), as on the model page and in the chart data; ``tiered_on``
+    names the one of them that ``tiers`` apply to (null when the feature cannot be evaluated).
+    """
     return {
         "level": drift.level.label,
+        "since": _date(drift.since),
         "share": _num(drift.share),
         "share_status": drift.share_status.value,
         "share_tiers": _tiers(drift.share_tiers),
         "reference": drift.reference_label,
         "current": drift.current_label,
+        "window_start": _date(drift.window_start),
         "summary": drift.summary,
         "features": [
             {
@@ -322,8 +344,12 @@ def drift_record(check: ModelCheck, drift: Any) -> dict[str, Any]:
                 "value": _num(f.value),
                 "p_value": _num(f.p_value),
                 "tiers": _tiers(f.tiers),
+                "tiered_on": (
+                    None if f.tiers is None else "p_value" if f.p_value is not None else "value"
+                ),
                 "status": f.status.value,
                 "level": f.level.label,
+                "since": _date(f.since),
                 "reading": f.reading,
                 "importance": _num(f.importance),
                 "n_reference": int(f.n_reference),
@@ -337,7 +363,12 @@ def drift_record(check: ModelCheck, drift: Any) -> dict[str, Any]:
 
 
 def finding_record(check: ModelCheck, finding: Finding) -> dict[str, Any]:
-    """One finding as JSON-ready data; ``source`` is ``compliance`` or ``lint``."""
+    """One finding as JSON-ready data; ``source`` is ``compliance`` or ``lint``.
+
+    ``since`` is the first day the finding's condition held (a due date's next day, or the date
+    of the commit that introduced it); null when unknown (outside git, an uncommitted change, a
+    lint).
+    """
     return {
         "code": finding.code,
         "level": finding.level.label,
@@ -346,6 +377,7 @@ def finding_record(check: ModelCheck, finding: Finding) -> dict[str, Any]:
         "field": finding.field,
         "file": check.result.path,
         "line": finding.line,
+        "since": _date(finding.since),
         "source": "lint" if check.is_lint(finding) else "compliance",
     }
 
@@ -358,6 +390,18 @@ def error_record(error: InputError) -> dict[str, Any]:
         "column": error.column,
         "field": error.field,
         "message": error.message,
+    }
+
+
+def verdict_record(verdict: Verdict | None) -> dict[str, Any] | None:
+    """The answer to one question as JSON-ready data."""
+    if verdict is None:
+        return None
+    return {
+        "question": verdict.question.text,
+        "answer": verdict.answer.value,
+        "label": verdict.answer.label,
+        "sentence": verdict.sentence,
     }
 
 
@@ -388,7 +432,8 @@ def model_record(check: ModelCheck) -> dict[str, Any]:
             "response_time": esc.level.response_time if esc.level else None,
             "reason": esc.reason,
         },
-        "answer": r.answer,
+        "performance": verdict_record(r.performance),
+        "governance": verdict_record(r.governance),
         "retraining_due": _date(r.retraining_due),
         "kpis": [kpi_record(check, k) for k in r.kpis],
         "segments": [

@@ -3,17 +3,20 @@
 Every renderer takes a :class:`~aipo_site.cli.check.CheckRun` and returns a string; invalid input
 (``run.errors``) is reported in each format where the format has a place for it.
 
-JSON report (``--format json``), version 1. Keys are sorted; models are sorted by id::
+JSON report (``--format json``), version 2. Keys are sorted; models are sorted by id::
 
     {
       "format": "aipo-check",
-      "version": 1,
+      "version": 2,
       "as_of": "YYYY-MM-DD",                 # evaluation date
       "fail_on": "error" | "breach" | "warn",
       "outcome": "pass" | "fail" | "invalid",
       "exit_code": 0 | 1 | 2,
       "summary": {"models": n, "status": {"OK": n, "WARN": n, "BREACH": n},
-                  "findings": {"OK": n, "WARN": n, "BREACH": n}, "failing": ["model-id", ...]},
+                  "findings": {"OK": n, "WARN": n, "BREACH": n}, "failing": ["model-id", ...],
+                  "performance": {"yes": n, "at risk": n, "no": n, "cannot judge": n,
+                                  "not judged": n},
+                  "governance": {"yes": n, "gaps": n, "no": n}},   # models per answer
       "errors": [{"file", "line", "column", "field", "message"}],   # invalid input; empty if valid
       "warnings": ["..."],                   # repository warnings (e.g. metrics without a charter)
       "policy_file": "content/policy.yaml" | null,
@@ -24,25 +27,46 @@ JSON report (``--format json``), version 1. Keys are sorted; models are sorted b
         "since": "YYYY-MM-DD" | null,        # since when the status holds, when known
         "gate_level": "OK" | "WARN" | "BREACH",  # status or lint, whichever is worse
         "escalation": {"index", "name", "who", "response_time", "reason"},
-        "answer": "...",                     # "Is this model performing as intended?"
+        "performance": {                     # "Is this model performing as intended?"
+            "question": "...", "sentence": "...",  # the sentence says why, for an executive
+            "answer": "yes" | "at risk" | "no" | "cannot judge" | "not judged",
+            "label": "Yes" | "At risk" | ...},  # the answer as shown
+        "governance": {                      # "Is this model governed as required?"
+            "question", "sentence", "answer": "yes" | "gaps" | "no", "label"},
         "retraining_due": "YYYY-MM-DD" | null,
-        "kpis": [{"metric", "name", "unit", "direction", "status", "level", "value", "newest",
+        "kpis": [{"metric", "name", "unit", "direction",
+                  "status",            # the KPI's one status: the worse of the two below
+                  "level",
+                  "threshold_status",  # thresholds and freshness (null: no data at all)
+                  "value",             # the window's aggregate at as_of (null: no rows)
+                  "window_start",      # the window holds rows dated window_start..as_of
+                  "rows", "newest",
                   "since", "message", "window_days", "aggregation", "freshness_days",
                   "thresholds": {"warn", "breach"} | null, "threshold_source", "baseline",
                   "max_drop": {"warn", "breach"} | null, "drop", "drop_status", "file", "line"}],
         "segments": [{"metric", "name", "unit", "gap_kind", "tiers", "status", "level", "gap",
                       "worst": {"segment", "value", "rows"} | null, "best": ..., "values": [...],
-                      "newest", "message", "file", "line"}],       # segment-gap (bias) checks
-        "drift": {"level", "share", "share_status", "share_tiers", "reference", "current",
-                  "summary", "features": [{"name", "kind", "method", "value", "p_value", "tiers",
-                  "status", "level", "reading", "importance", "n_reference", "n_current"}],
+                      "window_start", "since", "newest", "message", "file", "line"}],
+                                                     # segment-gap (bias) checks
+        "drift": {"level", "since", "share", "share_status", "share_tiers", "reference",
+                  "current", "window_start", "summary",
+                  "features": [{"name", "kind", "method",
+                                "value",      # the method's statistic or distance
+                                "p_value",    # the test's p-value; null for distances
+                                "tiers", "tiered_on": "value" | "p_value" | null,
+                                "status", "level", "since", "reading", "importance",
+                                "n_reference", "n_current"}],
                   "file", "line"} | null,                          # data drift, when configured
         "findings": [{"code", "level", "message", "section", "field", "file", "line",
+                      "since": "YYYY-MM-DD" | null,  # the first day it held; null: unknown
                       "source": "compliance" | "lint"}]
       }]
     }
 
-A new optional key does not change the version; a removed or renamed key does.
+A new optional key does not change the version; a removed or renamed key does. Version 2
+replaced each model's ``answer`` (one sentence mixing performance and compliance) with
+``performance`` and ``governance``; when each answer is given is documented in
+:mod:`aipo_site.evaluate.verdict` and in the guide "Reading the portal".
 """
 
 from __future__ import annotations
@@ -56,12 +80,13 @@ from pathlib import Path
 
 from ..fmt import fmt_date
 from ..model.results import Finding, Level, Status
+from ..model.verdict import Answer, Question, Verdict
 from ..render import gfm
 from .check import CheckRun, ModelCheck, error_record, model_record
 
 __all__ = ["FORMATS", "JSON_VERSION", "render"]
 
-JSON_VERSION = 1
+JSON_VERSION = 2
 
 # Compliance check families: one JUnit test case each, passing when the family has no finding.
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -101,6 +126,14 @@ def _since(value: object) -> str:
     return fmt_date(value) if value else "—"  # type: ignore[arg-type]
 
 
+def _finding_since(m: ModelCheck, f: Finding) -> str:
+    """' since YYYY-MM-DD' (the first day the condition held) or ' since unknown' for a
+    compliance finding; '' for an authoring lint, which is not dated."""
+    if m.is_lint(f):
+        return ""
+    return f" since {f.since.isoformat()}" if f.since else " since unknown"
+
+
 # --- text -----------------------------------------------------------------------------------------
 
 
@@ -124,7 +157,9 @@ def render_text(run: CheckRun) -> str:
         since = f" since {r.since.isoformat()}" if r.since else ""
         mark = " ✗" if run.fails(m.gate_level) else ""
         lines.append(f"{r.status.label:<7} {r.id} — {r.charter.name}{since}{mark}")
-        lines.append(f"        {r.answer}")
+        for verdict in (r.performance, r.governance):
+            if verdict is not None:
+                lines.append(f"        {verdict.question.short:<12} {verdict.text}")
         if r.escalation.level is not None:
             lines.append(
                 f"        escalation: {r.escalation.level.name} → {r.escalation.level.who} "
@@ -144,7 +179,8 @@ def render_text(run: CheckRun) -> str:
             lines.append("        findings:")
             for f in m.findings:
                 lines.append(
-                    f"          {f.level.label:<7} {f.code} ({_where(r.path, f.line)}): {f.message}"
+                    f"          {f.level.label:<7} {f.code} ({_where(r.path, f.line)})"
+                    f"{_finding_since(m, f)}: {f.message}"
                 )
         lines.append("")
     for w in run.warnings:
@@ -189,6 +225,8 @@ def render_json(run: CheckRun) -> str:
             "status": {level.label: counts[level] for level in Level},
             "findings": {level.label: findings[level] for level in Level},
             "failing": [m.id for m in run.failing()],
+            "performance": run.answer_counts(Question.performance),
+            "governance": run.answer_counts(Question.governance),
         },
         "errors": [error_record(e) for e in run.errors],
         "warnings": list(run.warnings),
@@ -258,7 +296,7 @@ def _model_suite(root: ET.Element, run: CheckRun, m: ModelCheck, totals: dict) -
         ("status", r.status.label),
         ("since", _since(r.since)),
         ("as_of", run.as_of.isoformat()),
-        ("answer", r.answer),
+        *((v.question.value, v.text) for v in (r.performance, r.governance) if v is not None),
     ):
         ET.SubElement(props, "property", name=name, value=_x(value))
     tests = failures = skipped = 0
@@ -300,16 +338,23 @@ def _model_suite(root: ET.Element, run: CheckRun, m: ModelCheck, totals: dict) -
                 case.set("line", str(first.line))
             message = first.message if len(failing) == 1 else f"{len(failing)} findings"
             fail = ET.SubElement(case, "failure", type=first.level.label, message=_x(message))
-            fail.text = _x("\n".join(_finding_line(r.path, f) for f in failing))
+            fail.text = _x("\n".join(_finding_line(m, f) for f in failing))
         if others:
             ET.SubElement(case, "system-out").text = _x(
-                "\n".join(_finding_line(r.path, f) for f in others)
+                "\n".join(_finding_line(m, f) for f in others)
             )
     _count(suite, tests, failures, 0, skipped, totals)
 
 
-def _finding_line(path: str, f: Finding) -> str:
-    return f"{f.level.label} {f.code} ({_where(path, f.line)}): {f.message}"
+def _since_note(m: ModelCheck, f: Finding) -> str:
+    """' (since YYYY-MM-DD)' or ' (since unknown)' after a compliance finding's message."""
+    since = _finding_since(m, f)
+    return f" ({since.strip()})" if since else ""
+
+
+def _finding_line(m: ModelCheck, f: Finding) -> str:
+    where = _where(m.result.path, f.line)
+    return f"{f.level.label} {f.code} ({where}){_finding_since(m, f)}: {f.message}"
 
 
 # --- github ---------------------------------------------------------------------------------------
@@ -346,9 +391,10 @@ def _workspace_prefix(root: Path | None) -> str:
 def render_github(run: CheckRun, root: Path | None = None) -> str:
     """GitHub Actions workflow commands: ``::error`` for BREACH, ``::warning`` for WARN.
 
-    One command per finding and per check (KPI, segment gap, drift) at WARN or BREACH, placed on
-    the charter line; one
-    ``::error`` per invalid-input problem; then a plain summary line.
+    Per model, one ``::notice`` on its charter with the answers to "performing as intended?" and
+    "governed as required?", then one command per finding and per check (KPI, segment gap,
+    drift) at WARN or BREACH, placed on the charter line; one ``::error`` per invalid-input
+    problem; then a plain summary line.
     """
     prefix = _workspace_prefix(root)
     lines = []
@@ -369,6 +415,17 @@ def render_github(run: CheckRun, root: Path | None = None) -> str:
     for m in run.models:
         r = m.result
         file = prefix + r.path
+        answers = [v for v in (r.performance, r.governance) if v is not None]
+        if answers:
+            lines.append(
+                _gh_command(
+                    "notice",
+                    "\n".join(f"{v.question.text} {v.text}" for v in answers),
+                    file=file,
+                    title=f"{r.id}: "
+                    + "; ".join(f"{v.question.short} {v.answer.label}" for v in answers),
+                )
+            )
         for item in m.items():
             if item.level is Level.OK:
                 continue
@@ -389,7 +446,7 @@ def render_github(run: CheckRun, root: Path | None = None) -> str:
             lines.append(
                 _gh_command(
                     kind,
-                    f"{r.charter.name}: {f.message}",
+                    f"{r.charter.name}: {f.message}{_since_note(m, f)}",
                     file=file,
                     line=f.line,
                     title=f"{r.id}: {f.code} ({f.level.label})",
@@ -414,6 +471,18 @@ def _summary_line(run: CheckRun) -> str:
 # --- markdown -------------------------------------------------------------------------------------
 
 _ICON = {Level.OK: "🟢 OK", Level.WARN: "🟠 WARN", Level.BREACH: "🔴 BREACH"}
+_ANSWER_ICON = {
+    Answer.yes: "🟢",
+    Answer.at_risk: "🟠",
+    Answer.gaps: "🟠",
+    Answer.no: "🔴",
+    Answer.cannot_judge: "⚪",
+    Answer.not_judged: "➖",
+}
+
+
+def _answer_cell(verdict: Verdict | None) -> str:
+    return "—" if verdict is None else f"{_ANSWER_ICON[verdict.answer]} {verdict.answer.label}"
 
 
 def render_markdown(run: CheckRun) -> str:
@@ -436,8 +505,8 @@ def render_markdown(run: CheckRun) -> str:
     )
     out += [
         "",
-        "| Model | Status | Since | Escalation | Checks not OK | Findings |",
-        "|---|---|---|---|---|---|",
+        "| Model | Status | Since | Performing? | Governed? | Escalation | Checks not OK | Findings |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for m in run.models:
         r = m.result
@@ -451,20 +520,21 @@ def render_markdown(run: CheckRun) -> str:
         escalation = r.escalation.level.name if r.escalation.level else "—"
         out.append(
             f"| **{gfm.text(r.charter.name)}** `{gfm.code(r.id, True)}` | {_ICON[r.status]} | {_since(r.since)} "
+            f"| {_answer_cell(r.performance)} | {_answer_cell(r.governance)} "
             f"| {gfm.text(escalation)} | {gfm.text(checks) or '—'} | {findings or '—'} |"
         )
     for m in run.models:
         items = [item for item in m.items() if item.level > Level.OK]
-        if not items and not m.findings:
-            continue
         r = m.result
-        out += [
-            "",
-            f"### {gfm.text(r.charter.name)} (`{gfm.code(r.id)}`)",
-            "",
-            f"> {gfm.text(r.answer)}",
-            "",
-        ]
+        answers = [v for v in (r.performance, r.governance) if v is not None]
+        settled = all(v.answer in (Answer.yes, Answer.not_judged) for v in answers)
+        if not items and not m.findings and settled:
+            continue
+        out += ["", f"### {gfm.text(r.charter.name)} (`{gfm.code(r.id)}`)", ""]
+        for i, v in enumerate(answers):
+            out += [">"] if i else []
+            out.append(f"> **{gfm.text(v.question.text)}** {gfm.text(v.text)}")
+        out.append("")
         for item in items:
             out.append(
                 f"- **{item.status}** {gfm.text(item.title)} — {gfm.text(item.message)} "
@@ -472,8 +542,8 @@ def render_markdown(run: CheckRun) -> str:
             )
         for f in m.findings:
             out.append(
-                f"- **{f.level.label}** `{gfm.code(f.code)}` — {gfm.text(f.message)} "
-                f"(`{gfm.code(_where(r.path, f.line))}`)"
+                f"- **{f.level.label}** `{gfm.code(f.code)}` — {gfm.text(f.message)}"
+                f"{_since_note(m, f)} (`{gfm.code(_where(r.path, f.line))}`)"
             )
     if run.warnings:
         out += ["", "**Warnings**", ""]

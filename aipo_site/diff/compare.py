@@ -715,9 +715,11 @@ def _accountability(cb: Charter, ch: Charter, out: _Out) -> None:
 
 
 def _status_text(k: KpiResult) -> str:
+    """The KPI's one status, saying when the baseline drop is what sets it."""
     text = k.status.value
-    if k.drop_status is not None and k.drop_status.level > Level.OK:
-        text += f" · baseline {k.drop_status.value}"
+    threshold = k.threshold_status.level if k.threshold_status else Level.OK
+    if k.drop_status is not None and k.drop_status.level > threshold:
+        text += " (baseline drop)"
     return text
 
 

@@ -5,40 +5,62 @@ from __future__ import annotations
 import datetime as dt
 
 from ..errors import InputError, InputErrors
+from ..load.git import CharterLog
 from ..load.repository import ModelInputs, Repository
 from ..model.policy import Policy
 from ..model.results import ModelResult, Portfolio
 from .compliance import evaluate_compliance
-from .drift import drift_problems, evaluate_drift
+from .drift import evaluate_drift
 from .kpis import check_kpi_inputs, evaluate_kpi, overall_series
+from .onsets import date_findings
 from .segments import evaluate_segments
-from .status import active_escalation, answer, model_status
+from .status import (
+    active_escalation,
+    model_calendar,
+    model_status,
+    model_timeline,
+    status_since,
+)
+from .verdict import governance_verdict, judges_performance, performance_verdict
 
 __all__ = ["evaluate_model", "evaluate_repository"]
 
 
 def evaluate_model(
-    model: ModelInputs, policy: Policy, as_of: dt.date, metrics_folder: str = "metrics"
+    model: ModelInputs,
+    policy: Policy,
+    as_of: dt.date,
+    metrics_folder: str = "metrics",
+    history: CharterLog | None = None,
 ) -> ModelResult:
-    """Evaluate one model: KPIs, baseline drop, compliance, status, escalation, answer."""
+    """Evaluate one model: KPIs, baseline drop, compliance, status, escalation, and the answers
+    to "performing as intended?" and "governed as required?".
+
+    ``history`` (the charters' git log, for a working tree) dates the compliance findings about
+    the charter's text; without it their start is unknown.
+    """
     resolved, errors = check_kpi_inputs(model, policy)
     InputErrors.raise_if_any(errors)
+    findings = evaluate_compliance(model, resolved, policy, as_of)
+    findings = date_findings(findings, model, policy, as_of, history)
+    calendar = model_calendar(model.metrics, as_of, findings)
     series = overall_series(model.metrics)
     folder = f"{metrics_folder}/{model.id}"
-    kpis = [evaluate_kpi(r, series.get(r.kpi.metric), as_of, folder) for r in resolved]
-    findings = evaluate_compliance(model, resolved, policy, as_of)
+    kpis = [evaluate_kpi(r, series.get(r.kpi.metric), as_of, folder, calendar) for r in resolved]
     segments = evaluate_segments(
-        model.charter.segments, {r.kpi.metric: r for r in resolved}, model.metrics, as_of
+        model.charter.segments, {r.kpi.metric: r for r in resolved}, model.metrics, as_of, calendar
     )
-    extra_levels = [(s.level, None) for s in segments]
-    extra_text = [(s.level, f"{s.name} by segment: {s.message}") for s in segments]
     drift = None
     if model.charter.drift is not None and model.drift is not None:
         drift = evaluate_drift(model.charter.drift, model.drift, policy.drift, as_of, kpis)
-        extra_levels.append((drift.level, None))
-        extra_text += drift_problems(drift)
-    status, since = model_status(kpis, findings, extra_levels)
-    escalation = active_escalation(model.charter, status, since, as_of)
+    # A stage whose performance the policy does not judge (sunset by default): its KPIs, fairness
+    # checks and drift are still shown, but only its compliance findings set its status.
+    judged = judges_performance(policy, model.charter.lifecycle.stage)
+    counted = (kpis, segments, drift) if judged else ([], [], None)
+    status = model_status(counted[0], findings, counted[1], counted[2])
+    timeline = model_timeline(calendar, status, *counted, findings)
+    since = status_since(timeline, status, findings)
+    escalation = active_escalation(model.charter, status, timeline)
     retraining = model.charter.retraining
     due = (
         retraining.last_retrained + dt.timedelta(days=retraining.cadence_days)
@@ -54,15 +76,22 @@ def evaluate_model(
         kpis=kpis,
         findings=findings,
         escalation=escalation,
-        answer=answer(model.charter, status, kpis, findings, as_of, extra_text),
         retraining_due=due,
         segments=segments,
         drift=drift,
+        timeline=timeline,
+        performance=performance_verdict(model.charter, policy, kpis, segments, drift, as_of),
+        governance=governance_verdict(model.charter, findings, kpis),
     )
 
 
-def evaluate_repository(repo: Repository, as_of: dt.date) -> Portfolio:
+def evaluate_repository(
+    repo: Repository, as_of: dt.date, history: CharterLog | None = None
+) -> Portfolio:
     """Evaluate every model of a loaded repository on the same date.
+
+    ``history``: the charters' git log (:func:`~aipo_site.load.git.charter_log`), so compliance
+    findings say since when they hold; None outside git (their start is then unknown).
 
     Input conflicts that only show once the policy is applied (a KPI without a direction, thresholds
     in the wrong order) are collected across all models and raised together.
@@ -70,7 +99,7 @@ def evaluate_repository(repo: Repository, as_of: dt.date) -> Portfolio:
     results, errors = [], []
     for model in repo.models:
         try:
-            results.append(evaluate_model(model, repo.policy, as_of, repo.layout.metrics))
+            results.append(evaluate_model(model, repo.policy, as_of, repo.layout.metrics, history))
         except InputErrors as e:
             errors.extend(e.errors)
         except InputError as e:

@@ -1,117 +1,144 @@
-"""Model status, the active escalation level and the answer to "Is this model performing as
-intended?"."""
+"""Model status, its timeline and "since", and the active escalation level. (The answers to
+"performing as intended?" and "governed as required?" are in :mod:`.verdict`.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from ..fmt import fmt_date
+import numpy as np
+import pandas as pd
+
 from ..model.charter import Charter, Trigger
-from ..model.results import Escalation, Finding, KpiResult, Level
+from ..model.results import (
+    UNKNOWN,
+    DriftResult,
+    Escalation,
+    Finding,
+    KpiResult,
+    Level,
+    SegmentResult,
+    Timeline,
+)
+from .timeline import Calendar
 
-__all__ = ["active_escalation", "answer", "model_status"]
+# The status strip shows a year of weeks; "since" looks back at most ten years.
+STRIP_WEEKS = 52
+LOOKBACK_DAYS = 3653
 
-# How a group of findings with the same code reads in the answer sentence.
-SUMMARY = {
-    "authorisation-missing": "sensitive data is used without an authorisation record",
-    "data-contract-missing": "data sources have no data contract",
-    "thresholds-missing": "KPIs have no thresholds",
-    "section-missing": "sections the policy requires are missing",
-}
+__all__ = [
+    "active_escalation",
+    "model_calendar",
+    "model_status",
+    "model_timeline",
+    "status_since",
+]
 
 _TRIGGER_LEVEL = {Trigger.warn: Level.WARN, Trigger.breach: Level.BREACH}
 
 
 def model_status(
-    kpis: list[KpiResult], findings: list[Finding], extra: list[tuple[Level, dt.date | None]] = ()
-) -> tuple[Level, dt.date | None]:
-    """The worst level of all KPIs and findings, and since when it has held.
-
-    "Since" is the earliest start among the items at the worst level that know when they began
-    (KPIs do, from their history; compliance findings do not).
-    """
-    items: list[tuple[Level, dt.date | None]] = [(k.level, k.since) for k in kpis]
-    items += [(f.level, None) for f in findings]
-    items += list(extra)
-    worst = max((level for level, _ in items), default=Level.OK)
-    if worst is Level.OK:
-        return worst, None
-    dates = [since for level, since in items if level is worst and since is not None]
-    return worst, min(dates) if dates else None
+    kpis: list[KpiResult],
+    findings: list[Finding],
+    segments: list[SegmentResult] = (),
+    drift: DriftResult | None = None,
+) -> Level:
+    """The worst level of every KPI, finding, segment-gap check and the data drift, today."""
+    levels = [k.level for k in kpis] + [f.level for f in findings]
+    levels += [s.level for s in segments]
+    if drift is not None:
+        levels.append(drift.level)
+    return max(levels, default=Level.OK)
 
 
-def active_escalation(
-    charter: Charter, status: Level, since: dt.date | None, as_of: dt.date
-) -> Escalation:
+def model_calendar(metrics: pd.DataFrame, as_of: dt.date, findings: list[Finding]) -> Calendar:
+    """The days a model is evaluated on: from its first metric row (or its oldest dated
+    finding, or a year back, whichever is earliest) to ``as_of``, at most LOOKBACK_DAYS."""
+    start = as_of - dt.timedelta(days=STRIP_WEEKS * 7 - 1)
+    dates = metrics["date"].to_numpy()
+    if len(dates):
+        first = dates.min()
+        if not np.isnat(first):
+            start = min(start, first.astype("datetime64[D]").item())
+    for f in findings:
+        if f.since is not None:
+            start = min(start, f.since)
+    start = max(start, as_of - dt.timedelta(days=LOOKBACK_DAYS - 1))
+    return Calendar(min(start, as_of), as_of)
+
+
+def model_timeline(
+    calendar: Calendar,
+    status: Level,
+    kpis: list[KpiResult],
+    segments: list[SegmentResult],
+    drift: DriftResult | None,
+    findings: list[Finding],
+) -> Timeline:
+    """The model's level on every day of ``calendar``: the worst of its KPIs' and segment
+    checks' daily statuses, the drift level of the period holding the day, and every finding
+    from the day it began (a finding whose start is unknown counts from ``as_of``). Days where
+    nothing is known are unknown. The last day is today's evaluated ``status``."""
+    n = len(calendar)
+    levels = np.full(n, UNKNOWN, dtype=np.int8)
+    for item in [*kpis, *segments]:
+        if item.timeline is not None and item.timeline.start == calendar.start:
+            levels = np.maximum(levels, item.timeline.levels())
+    for start, end, level in getattr(drift, "timeline", None) or ():
+        lo, hi = calendar.index(start), calendar.index(end) + 1
+        if end >= calendar.start and start <= calendar.end:
+            levels[lo:hi] = np.maximum(levels[lo:hi], level)
+    for f in findings:
+        lo = n - 1 if f.since is None else calendar.index(f.since)
+        levels[lo:] = np.maximum(levels[lo:], f.level)
+    levels[-1] = status
+    return Timeline.of_levels(calendar.start, levels)
+
+
+def status_since(timeline: Timeline, status: Level, findings: list[Finding] = ()) -> dt.date | None:
+    """The first day of the final run of days at ``status``; None when OK, or when the run
+    starts today only because a finding at that level has an unknown start (outside git)."""
+    if status is Level.OK:
+        return None
+    levels = timeline.levels()
+    start = _run_start(levels == status)
+    if start == len(levels) - 1 and any(f.level is status and f.since is None for f in findings):
+        return None
+    return timeline.start + dt.timedelta(days=start)
+
+
+def _run_start(inside: np.ndarray) -> int:
+    breaks = np.flatnonzero(~inside)
+    return int(breaks[-1]) + 1 if breaks.size else 0
+
+
+def active_escalation(charter: Charter, status: Level, timeline: Timeline) -> Escalation:
     """The furthest level of the ladder whose trigger is met now.
 
-    A level with ``after_days`` needs the status to have held that long; when the start of the
-    status is unknown (compliance findings only) it counts as starting today.
+    A level with ``after_days`` needs the model to have been at its trigger level or worse on
+    every day of the last ``after_days`` days before today: held = days since the first day of
+    that run (a cause whose start is unknown counts from today, so it has held 0 days).
     """
     if not charter.escalation:
         reason = "no escalation ladder is defined" if status > Level.OK else "not escalated"
         return Escalation(None, None, reason)
-    held = (as_of - since).days if since else 0
+    levels = timeline.levels()
+    held_at = {
+        lv: (timeline.end - timeline.start).days - _run_start(levels >= lv)
+        for lv in (Level.WARN, Level.BREACH)
+    }
     active = None
     for i, level in enumerate(charter.escalation):
-        if status >= _TRIGGER_LEVEL[level.on] and held >= level.after_days:
+        trigger = _TRIGGER_LEVEL[level.on]
+        if status >= trigger and held_at[trigger] >= level.after_days:
             active = i
     if active is None:
         return Escalation(None, None, "no level is triggered")
     level = charter.escalation[active]
-    after = f", held {held} days (≥ {level.after_days})" if level.after_days else ""
+    held = held_at[_TRIGGER_LEVEL[level.on]]
+    after = (
+        f", {level.on.value.upper()} or worse for {held} days (≥ {level.after_days})"
+        if level.after_days
+        else ""
+    )
     reason = f"status {status.label}{after}"
     return Escalation(active, level, reason)
-
-
-def answer(
-    charter: Charter,
-    status: Level,
-    kpis: list[KpiResult],
-    findings: list[Finding],
-    as_of: dt.date,
-    extra: list[tuple[Level, str]] = (),
-) -> str:
-    """One sentence answering "Is this model performing as intended?" with the specifics."""
-    problems: list[tuple[int, str]] = []
-    for k in kpis:
-        if k.level > Level.OK:
-            problems.append((k.level, f"{k.name}: {k.message}"))
-    problems += [(level, text) for level, text in extra if level > Level.OK]
-    gap_count = {lvl: sum(1 for f in findings if f.level is lvl) for lvl in Level}
-    by_code: dict[str, list[Finding]] = {}
-    for f in findings:
-        if f.level is Level.BREACH:
-            by_code.setdefault(f.code, []).append(f)
-    for code, group in by_code.items():
-        text = group[0].message
-        if len(group) > 1:
-            text = f"{SUMMARY.get(code, code.replace('-', ' '))} ({len(group)} findings)"
-        problems.append((Level.BREACH, text))
-    problems.sort(key=lambda p: -p[0])
-    warn_findings = gap_count[Level.WARN]
-    date = fmt_date(as_of)
-    if status is Level.OK:
-        n = len(kpis)
-        if n == 0:
-            kpi_text = "no KPI is out of bounds"
-        else:
-            which = "the KPI is" if n == 1 else f"all {n} KPIs are"
-            kpi_text = f"{which} within thresholds and baseline tolerance with fresh data"
-        return f"Yes — {kpi_text}, and there are no open compliance findings (as of {date})."
-    head = "No" if status is Level.BREACH else "At risk"
-    shown = [text for _, text in problems[:3]]
-    more = len(problems) - len(shown)
-    tail = []
-    if more > 0:
-        tail.append(f"{more} more problem{'s' if more != 1 else ''}")
-    if warn_findings:
-        tail.append(f"{warn_findings} compliance warning{'s' if warn_findings != 1 else ''}")
-    body = "; ".join(shown) if shown else "compliance warnings need attention"
-    extra_text = f"; plus {' and '.join(tail)}" if tail and shown else ""
-    if not shown and warn_findings:
-        body = (
-            f"KPIs are within thresholds, but {warn_findings} compliance "
-            f"warning{'s' if warn_findings != 1 else ''} need attention"
-        )
-    return f"{head} — {body}{extra_text} (as of {date})."

@@ -167,8 +167,14 @@ class Thresholds(Strict):
     """Warn and breach levels. For higher-is-better KPIs a value below `breach` is a BREACH and
     below `warn` a WARN; for lower-is-better KPIs the comparison is reversed."""
 
-    warn: float = Field(description="Crossing this value makes the KPI WARN.")
-    breach: float = Field(description="Crossing this value makes the KPI BREACH.")
+    warn: float = Field(
+        description="A value strictly beyond this one (below it when higher is better, above it "
+        "when lower is better) makes the KPI WARN; the value itself is OK."
+    )
+    breach: float = Field(
+        description="A value strictly beyond this one makes the KPI BREACH; the value itself is "
+        "at most WARN."
+    )
 
 
 def check_threshold_order(t: Thresholds, direction: Direction) -> None:
@@ -182,8 +188,16 @@ def check_threshold_order(t: Thresholds, direction: Direction) -> None:
 class DropTiers(Strict):
     """Tolerated relative drop from the original baseline, as fractions (0.05 = 5 %)."""
 
-    warn: float = Field(ge=0, le=1, description="Relative drop that makes the KPI WARN.")
-    breach: float = Field(ge=0, le=1, description="Relative drop that makes the KPI BREACH.")
+    warn: float = Field(
+        ge=0,
+        le=1,
+        description="Largest tolerated relative drop: a drop of more than this makes the KPI WARN.",
+    )
+    breach: float = Field(
+        ge=0,
+        le=1,
+        description="A relative drop of more than this makes the KPI BREACH.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> DropTiers:
@@ -219,7 +233,11 @@ class Kpi(Strict):
         description="Warn and breach levels; inherited from the policy when omitted.",
     )
     window_days: int = Field(
-        default=7, ge=1, le=366, description="Aggregation window in days for the current value."
+        default=7,
+        ge=1,
+        le=366,
+        description="Aggregation window in days: the current value combines the rows dated in "
+        "the window_days days up to and including the evaluation date.",
     )
     aggregation: Aggregation = Field(
         default=Aggregation.mean,
@@ -229,8 +247,8 @@ class Kpi(Strict):
     freshness_days: int | None = Field(
         default=None,
         ge=0,
-        description="Newest data older than this many days makes the KPI STALE "
-        "(defaults to the policy's).",
+        description="Newest data more than this many days older than the evaluation date makes "
+        "the KPI STALE (defaults to the policy's).",
     )
 
     @model_validator(mode="after")
@@ -314,7 +332,8 @@ class EscalationLevel(Strict):
     after_days: int = Field(
         default=0,
         ge=0,
-        description="The status must have held this many days before the level is active.",
+        description="Days the model must have been at the trigger level or worse before the "
+        "evaluation date: 0 activates the level on the first day.",
     )
     trigger: Text = Field(description="The trigger in words.")
     who: ShortText = Field(description="Who is paged or informed.")

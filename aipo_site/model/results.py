@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 import numpy as np
 
 from .charter import (
+    P_VALUE_METHODS,
     Aggregation,
     Charter,
     Direction,
@@ -18,8 +20,12 @@ from .charter import (
     Thresholds,
     Tiers,
 )
+from .verdict import Verdict
 
 __all__ = [
+    "CODE_LEVEL",
+    "STATUS_ORDER",
+    "UNKNOWN",
     "DriftPoint",
     "DriftResult",
     "Escalation",
@@ -34,6 +40,9 @@ __all__ = [
     "SegmentResult",
     "SegmentValue",
     "Status",
+    "Timeline",
+    "Week",
+    "drift_level",
 ]
 
 
@@ -86,6 +95,84 @@ _STATUS_LEVEL = {
     Status.BREACH: Level.BREACH,
 }
 
+# Codes of a Timeline: the position of a status in this tuple; UNKNOWN for a day without one.
+STATUS_ORDER = (Status.OK, Status.UNSET, Status.WARN, Status.STALE, Status.NO_DATA, Status.BREACH)
+UNKNOWN = -1
+# The level of each code; CODE_LEVEL[UNKNOWN] (the last entry) is UNKNOWN.
+CODE_LEVEL = np.array([_STATUS_LEVEL[s] for s in STATUS_ORDER] + [UNKNOWN], dtype=np.int8)
+_LEVEL_STATUS = {Level.OK: Status.OK, Level.WARN: Status.WARN, Level.BREACH: Status.BREACH}
+
+
+@dataclass(frozen=True)
+class Week:
+    """One cell of a status strip: the worst status on any day from ``start`` to ``end``."""
+
+    start: dt.date
+    end: dt.date
+    status: Status | None  # None: unknown on every day of the week (no data yet)
+
+    @property
+    def level(self) -> Level | None:
+        return None if self.status is None else self.status.level
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The status of one item on every day from ``start`` to the evaluation date (included).
+
+    ``codes[i]`` is the status on day ``start + i`` as a position in :data:`STATUS_ORDER`, or
+    :data:`UNKNOWN`. Past days are the same evaluation at that day, with today's charter.
+    """
+
+    start: dt.date
+    codes: np.ndarray = field(repr=False, compare=False)  # int8
+
+    @property
+    def end(self) -> dt.date:
+        return self.start + dt.timedelta(days=len(self.codes) - 1)
+
+    def levels(self) -> np.ndarray:
+        """The level on each day (int8; UNKNOWN where the status is unknown)."""
+        return CODE_LEVEL[self.codes]
+
+    def status_on(self, day: dt.date) -> Status | None:
+        i = (day - self.start).days
+        if not 0 <= i < len(self.codes) or self.codes[i] == UNKNOWN:
+            return None
+        return STATUS_ORDER[self.codes[i]]
+
+    @classmethod
+    def of_levels(cls, start: dt.date, levels: np.ndarray) -> Timeline:
+        """A timeline of OK / WARN / BREACH from daily levels (UNKNOWN kept)."""
+        lookup = np.array([STATUS_ORDER.index(_LEVEL_STATUS[lv]) for lv in Level] + [UNKNOWN])
+        return cls(start, lookup[levels].astype(np.int8))
+
+    def week_codes(self, count: int = 52) -> np.ndarray:
+        """The status code of each of the last ``count`` weeks ending at the evaluation date,
+        oldest first: the worst status of its days (of two at the same level, the later one),
+        UNKNOWN for a week without any known day."""
+        n = count * 7
+        codes = self.codes[-n:]
+        if len(codes) < n:
+            codes = np.concatenate((np.full(n - len(codes), UNKNOWN, np.int8), codes))
+        cd = codes.reshape(count, 7)
+        lv = CODE_LEVEL[cd]
+        worst = lv.max(axis=1)
+        last = 6 - np.argmax((lv == worst[:, None])[:, ::-1], axis=1)
+        return cd[np.arange(count), last]
+
+    def weeks(self, count: int = 52) -> list[Week]:
+        """The last ``count`` weeks as :class:`Week` cells, oldest first (see week_codes)."""
+        first = self.end - dt.timedelta(days=count * 7 - 1)
+        return [
+            Week(
+                first + dt.timedelta(days=7 * i),
+                first + dt.timedelta(days=7 * i + 6),
+                None if code == UNKNOWN else STATUS_ORDER[code],
+            )
+            for i, code in enumerate(self.week_codes(count).tolist())
+        ]
+
 
 @dataclass(frozen=True)
 class KpiSeries:
@@ -98,7 +185,12 @@ class KpiSeries:
 
 @dataclass(frozen=True)
 class KpiResult:
-    """One KPI evaluated against its thresholds, freshness limit and original baseline."""
+    """One KPI evaluated against its thresholds, freshness limit and original baseline.
+
+    ``status`` is the KPI's one reported status: the worse of ``threshold_status`` (thresholds
+    and freshness) and ``drop_status`` (the drop from the original baseline); at the same level
+    the threshold status is reported. ``since`` is the first day of its current run.
+    """
 
     metric: str
     name: str
@@ -118,12 +210,15 @@ class KpiResult:
     max_drop: DropTiers | None = None
     drop: float | None = None  # relative drop from the baseline; positive = worse
     drop_status: Status | None = None
+    threshold_status: Status | None = None  # None only when there is no data at all
+    window_start: dt.date | None = None  # the window holds rows dated window_start..as_of
+    rows: int = 0  # rows in the window
     series: KpiSeries | None = field(default=None, repr=False, compare=False)
+    timeline: Timeline | None = field(default=None, repr=False, compare=False)
 
     @property
     def level(self) -> Level:
-        drop = self.drop_status.level if self.drop_status else Level.OK
-        return max(self.status.level, drop)
+        return self.status.level
 
 
 @dataclass(frozen=True)
@@ -150,6 +245,9 @@ class SegmentResult:
     series: dict[str, tuple[np.ndarray, np.ndarray]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    since: dt.date | None = None  # first day of the current status's run
+    window_start: dt.date | None = None  # each segment's window: window_start..as_of
+    timeline: Timeline | None = field(default=None, repr=False, compare=False)
 
     @property
     def level(self) -> Level:
@@ -165,9 +263,21 @@ class Histogram:
     current: list[float]
 
 
+def _score(method: str, value: float | None, p_value: float | None) -> float | None:
+    return p_value if method in P_VALUE_METHODS else value
+
+
 @dataclass(frozen=True)
 class FeatureDrift:
-    """Data drift of one feature between the reference and the current window."""
+    """Data drift of one feature between the reference and the current window.
+
+    ``value`` is always the method's statistic or distance (PSI, KS D, normalised Wasserstein,
+    Jensen-Shannon distance, chi-square statistic); ``p_value`` is always the test's p-value,
+    None for the distances. ``tiers`` apply to :attr:`score`: the p-value for ``ks`` and
+    ``chi_square``, the value otherwise. ``since`` is the first day of the final unbroken run
+    of over-time periods at ``status`` (the first day of the current window when the newest
+    period is at another status); None without drift over time.
+    """
 
     name: str
     kind: str  # "numeric" or "categorical"
@@ -181,25 +291,51 @@ class FeatureDrift:
     n_reference: int
     n_current: int
     histogram: Histogram | None = field(default=None, repr=False, compare=False)
+    since: dt.date | None = None
 
     @property
     def level(self) -> Level:
         return self.status.level
 
+    @property
+    def score(self) -> float | None:
+        """The number the tiers compare: ``p_value`` for p-value methods, else ``value``."""
+        return _score(self.method, self.value, self.p_value)
+
 
 @dataclass(frozen=True)
 class DriftPoint:
-    """One feature's drift in one period of the current data, against the reference."""
+    """One feature's drift in one period of the current data, against the reference.
 
-    period: dt.date
+    ``value`` and ``p_value`` mean what they mean in :class:`FeatureDrift`; ``status`` is the
+    tier of :attr:`score` in that period.
+    """
+
+    period: dt.date  # first day of the period
     feature: str
+    method: str
     value: float
+    p_value: float | None
     status: Status
+
+    @property
+    def score(self) -> float | None:
+        """The number the tiers compare: ``p_value`` for p-value methods, else ``value``."""
+        return _score(self.method, self.value, self.p_value)
 
 
 @dataclass(frozen=True)
 class DriftResult:
-    """Data drift of a model's inputs, and how it lines up with its outcomes (concept drift)."""
+    """Data drift of a model's inputs, and how it lines up with its outcomes (concept drift).
+
+    ``timeline`` holds one entry per period of drift over time, oldest first: its first and last
+    day (both included, the last at most the evaluation date) and its drift level, computed as
+    :attr:`level` is from that period's share status and features. ``since`` is the first day
+    of the final unbroken run of periods at :attr:`level` (the first day of the current window,
+    ``window_start``, when the newest period is at another level); None without drift over
+    time. ``window_start`` is the first day of the current window (None for two files or
+    counts without periods).
+    """
 
     features: list[FeatureDrift]
     share: float | None
@@ -212,16 +348,34 @@ class DriftResult:
         default_factory=list, repr=False, compare=False
     )
     summary: str = ""
+    since: dt.date | None = None
+    window_start: dt.date | None = None
+    timeline: list[tuple[dt.date, dt.date, Level]] = field(
+        default_factory=list, repr=False, compare=False
+    )
 
     @property
     def level(self) -> Level:
-        worst_feature = max((f.level for f in self.features), default=Level.OK)
-        return max(self.share_status.level, min(worst_feature, Level.WARN))
+        return drift_level(self.share_status, (f.level for f in self.features))
+
+
+def drift_level(share_status: Status, feature_levels: Iterable[Level]) -> Level:
+    """The drift level: the share's status, raised to WARN when any feature is WARN or worse
+    (a feature alone never makes it BREACH). Used for the current window and for each period."""
+    worst_feature = max(feature_levels, default=Level.OK)
+    return max(share_status.level, min(worst_feature, Level.WARN))
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A compliance finding: the charter against the policy and the audit-story gaps."""
+    """A compliance finding: the charter against the policy and the audit-story gaps.
+
+    ``since`` is the first day the condition holds: the day after a due date for an overdue
+    retraining, ritual or sunset review; the date of the commit that introduced it for a finding
+    about the charter's text (see :mod:`aipo_site.evaluate.onsets`); None when unknown.
+    ``subject`` names what the finding is about within its code (a data source, a KPI metric, a
+    section, a ritual), so the same finding is recognised in other versions of the charter.
+    """
 
     code: str
     level: Level
@@ -229,6 +383,9 @@ class Finding:
     section: str
     field: str | None = None
     line: int | None = None
+    since: dt.date | None = None
+    subject: str | None = None
+    since: dt.date | None = None  # first day the condition holds; None when unknown
 
 
 @dataclass(frozen=True)
@@ -252,10 +409,15 @@ class ModelResult:
     kpis: list[KpiResult]
     findings: list[Finding]
     escalation: Escalation
-    answer: str
     retraining_due: dt.date | None
     segments: list[SegmentResult] = field(default_factory=list)
     drift: DriftResult | None = None
+    # The model's level on every day (KPIs, segment gaps, drift periods, dated findings).
+    timeline: Timeline | None = field(default=None, repr=False, compare=False)
+    # "Is this model performing as intended?" and "Is this model governed as required?"
+    # (aipo_site.evaluate.verdict); None only when a result is built without evaluating.
+    performance: Verdict | None = None
+    governance: Verdict | None = None
 
     @property
     def id(self) -> str:

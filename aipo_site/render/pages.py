@@ -15,6 +15,7 @@ from ..model.results import Level, ModelResult, Portfolio
 from ..model.revision import CommitInfo, Revision
 from . import badges, charts
 from .env import Block, environment, safe_url, text
+from .strip import model_strips, portfolio_trend
 
 __all__ = ["Paths", "render_dashboard", "render_history", "render_model_page", "render_stamp"]
 
@@ -163,9 +164,11 @@ def render_model_page(
     if m.drift is not None:
         ranked = sorted(
             (f for f in m.drift.features if f.histogram is not None),
+            # Most severe first; then the strongest evidence: the smallest p-value for the
+            # tests, the largest value for the distances (the number each tier is decided on).
             key=lambda f: (
                 -f.level,
-                -(f.value or 0.0) if f.p_value is None else (f.p_value or 0.0),
+                -(f.score or 0.0) if f.p_value is None else (f.score or 0.0),
             ),
         )
         drift = {
@@ -201,6 +204,7 @@ def render_model_page(
             extra_sections=extras or [],
             segments=segment_views,
             drift=drift,
+            strips=model_strips(m),
             auth_missing={
                 int(f.field.split("[", 1)[1].split("]", 1)[0])
                 for f in m.findings
@@ -254,6 +258,7 @@ def render_dashboard(portfolio: Portfolio, paths: Paths, title: str = "Portfolio
             title=title,
             models=rows,
             counts=portfolio.counts(),
+            trend=charts.trend_spec(portfolio_trend(portfolio)),
             levels=[Level.BREACH, Level.WARN, Level.OK],
             as_of=portfolio.as_of,
         )

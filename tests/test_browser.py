@@ -452,3 +452,63 @@ def test_search_results_cannot_inject_script(
     page.wait_for_timeout(200)  # let every result render
     assert page.locator(".md-search-result img, .md-search-result script").count() == 0
     assert_inert(portal)
+
+
+# --- Status history: week strips and the portfolio trend -----------------------------------------
+
+STRIP_WEEKS = "el => [...el.children].reduce((n, cell) => n + Number(cell.style.flexGrow), 0)"
+
+
+@pytest.mark.parametrize("model_id", sorted(EXPECTED_STATUS))
+def test_status_strips(portal: PortalPage, model_id: str) -> None:
+    portal.goto(f"models/{model_id}/")
+    page = portal.page
+    strips = page.locator(".aipo-strip")
+    # The hero's strip, then one row per item of the Status history section.
+    assert strips.count() >= 3
+    for i in range(strips.count()):
+        strip = strips.nth(i)
+        assert strip.evaluate(STRIP_WEEKS) == 52
+        box = strip.bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] >= 10
+        assert strip.get_attribute("role") == "img"
+        label, _, sentence = strip.get_attribute("aria-label").partition(": ")
+        assert label and sentence, "a strip must say what it shows and read it in words"
+    # The last week holds today, so it is at least as bad as the model's status.
+    status = EXPECTED_STATUS[model_id]
+    last = page.locator(".aipo-hero-strip .aipo-cell").last
+    allowed = {"WARN": {"aipo-cell-warn", "aipo-cell-breach"}, "BREACH": {"aipo-cell-breach"}}
+    assert set(last.get_attribute("class").split()) & allowed[status]
+    assert last.get_attribute("title").endswith(("WARN", "BREACH"))
+    # Each cell's colour is the status it names.
+    colours = page.eval_on_selector_all(
+        ".aipo-hero-strip .aipo-cell",
+        "cells => cells.map(c => [c.className, getComputedStyle(c).backgroundColor])",
+    )
+    by_class: dict[str, set[str]] = {}
+    for cls, colour in colours:
+        by_class.setdefault(cls.split()[-1], set()).add(colour)
+    assert all(len(c) == 1 for c in by_class.values()), by_class
+    assert len({next(iter(c)) for c in by_class.values()}) == len(by_class)
+
+
+def test_status_strip_fits_a_phone(portal: PortalPage) -> None:
+    portal.page.set_viewport_size({"width": 390, "height": 844})
+    portal.goto("models/customer-churn/")
+    box = portal.page.locator(".aipo-hero-strip .aipo-strip").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+def test_portfolio_trend_counts_every_model_every_week(portal: PortalPage) -> None:
+    page = open_dashboard(portal)
+    assert_charts_drawn(portal)
+    spec = json.loads(page.locator('[data-chart="trend"] script').text_content())
+    rows = spec["data"]["values"]
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row["start"]] = totals.get(row["start"], 0) + row["models"]
+    assert len(totals) == 52
+    assert set(totals.values()) == {page.locator(ROWS).count()}
+    # The last week is today's week: no model is OK in it in the demo.
+    last = max(totals)
+    assert {r["status"]: r["models"] for r in rows if r["start"] == last}.get("OK", 0) == 0

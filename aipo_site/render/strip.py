@@ -171,8 +171,8 @@ def periods_timeline(
 
 
 def portfolio_trend(portfolio: Portfolio, weeks: int = STRIP_WEEKS) -> list[dict[str, Any]]:
-    """Models per status per week, stacked: one row per week and status (its first and last
-    day, the status, the number of models and the stack's bounds y0..y1)."""
+    """Models per status per week, stacked: one row per week and status present that week (its
+    first and last day, the status, the number of models and the stack's bounds y0..y1)."""
     # Columns: BREACH, WARN, OK, no status (TREND_KEYS order); rows: weeks.
     column = np.array([2, 1, 0, 3], dtype=np.intp)  # by level OK, WARN, BREACH, UNKNOWN(-1)
     counts = np.zeros((weeks, len(TREND_KEYS)), dtype=np.int64)
@@ -188,6 +188,8 @@ def portfolio_trend(portfolio: Portfolio, weeks: int = STRIP_WEEKS) -> list[dict
         start = first + dt.timedelta(days=7 * i)
         y = 0
         for key, n in zip(TREND_KEYS, row, strict=True):
+            if not n:
+                continue  # nothing to draw
             rows.append(
                 {
                     "start": start.isoformat(),

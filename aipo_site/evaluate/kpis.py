@@ -84,18 +84,21 @@ def resolve_kpi(model: ModelInputs, index: int, policy: Policy) -> ResolvedKpi:
 
 def overall_series(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per metric: (dates as datetime64[D], values), overall rows only, sorted by date."""
-    overall = frame[frame["segment"] == ""]
-    if overall.empty:
+    if frame.empty:
         return {}
-    overall = overall.sort_values(["metric", "date"], kind="stable")
-    metrics = overall["metric"].to_numpy()
-    dates = overall["date"].to_numpy().astype("datetime64[D]")
-    values = overall["value"].to_numpy(dtype="float64")
-    cuts = np.flatnonzero(metrics[1:] != metrics[:-1]) + 1
-    out = {}
-    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(metrics)], strict=True):
-        out[str(metrics[lo])] = (dates[lo:hi], values[lo:hi])
-    return out
+    keep = frame["segment"].to_numpy() == ""
+    if not keep.any():
+        return {}
+    codes, names = pd.factorize(frame["metric"].to_numpy()[keep], sort=True)
+    dates = frame["date"].to_numpy()[keep].astype("datetime64[D]")
+    values = frame["value"].to_numpy(dtype="float64")[keep]
+    order = np.lexsort((dates, codes))  # by metric, then date (stable)
+    codes, dates, values = codes[order], dates[order], values[order]
+    cuts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    return {
+        str(names[codes[lo]]): (dates[lo:hi], values[lo:hi])
+        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(codes)], strict=True)
+    }
 
 
 def rolling_aggregate(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from markupsafe import Markup
 
 from ..fmt import fmt_date
 from ..model.results import (
@@ -26,6 +27,7 @@ from ..model.results import (
     Timeline,
     Week,
 )
+from .env import text
 
 __all__ = ["STRIP_WEEKS", "Strip", "periods_timeline", "portfolio_trend", "strip"]
 
@@ -67,6 +69,22 @@ class Strip:
     @property
     def weeks(self) -> list[Week]:
         return [w for w, n in self._runs(merge=False)]
+
+    def html(self, label: str) -> Markup:
+        """The strip as HTML: one element per run of equal weeks (flex-grow = weeks), each with
+        its dates and status as a tooltip; ``label`` and the sentence are its accessible name."""
+        cells = []
+        for week, n in self.runs:
+            slug = week.status.level.slug if week.status else "none"
+            shown = week.status.value if week.status else "no status"
+            cells.append(
+                f'<span class="aipo-cell aipo-cell-{slug}" style="flex-grow: {n}" '
+                f'title="{fmt_date(week.start)} to {fmt_date(week.end)}: {shown}"></span>'
+            )
+        name = text(f"{label}: {self.summary}")  # untrusted names: escaped, on one line
+        return Markup(
+            f'<div class="aipo-strip" role="img" aria-label="{name}">{"".join(cells)}</div>'
+        )
 
     @property
     def runs(self) -> list[tuple[Week, int]]:

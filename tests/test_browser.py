@@ -463,9 +463,12 @@ STRIP_WEEKS = "el => [...el.children].reduce((n, cell) => n + Number(cell.style.
 def test_status_strips(portal: PortalPage, model_id: str) -> None:
     portal.goto(f"models/{model_id}/")
     page = portal.page
-    strips = page.locator(".aipo-strip")
-    # The hero's strip, then one row per item of the Status history section.
-    assert strips.count() >= 3
+    # The hero's strip is one painted element; the Status history has one row per item.
+    hero = page.locator(".aipo-hero-strip .aipo-strip")
+    assert hero.get_attribute("data-weeks") == "52"
+    assert "linear-gradient" in hero.evaluate("el => getComputedStyle(el).backgroundImage")
+    strips = page.locator(".aipo-history-strips .aipo-strip")
+    assert strips.count() >= 2
     for i in range(strips.count()):
         strip = strips.nth(i)
         assert strip.evaluate(STRIP_WEEKS) == 52
@@ -476,13 +479,13 @@ def test_status_strips(portal: PortalPage, model_id: str) -> None:
         assert label and sentence, "a strip must say what it shows and read it in words"
     # The last week holds today, so it is at least as bad as the model's status.
     status = EXPECTED_STATUS[model_id]
-    last = page.locator(".aipo-hero-strip .aipo-cell").last
+    last = strips.first.locator(".aipo-cell").last  # the model's row
     allowed = {"WARN": {"aipo-cell-warn", "aipo-cell-breach"}, "BREACH": {"aipo-cell-breach"}}
     assert set(last.get_attribute("class").split()) & allowed[status]
     assert last.get_attribute("title").endswith(("WARN", "BREACH"))
     # Each cell's colour is the status it names.
     colours = page.eval_on_selector_all(
-        ".aipo-hero-strip .aipo-cell",
+        ".aipo-history-strips .aipo-cell",
         "cells => cells.map(c => [c.className, getComputedStyle(c).backgroundColor])",
     )
     by_class: dict[str, set[str]] = {}

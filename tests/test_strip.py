@@ -96,3 +96,11 @@ def test_pages_show_one_status_per_kpi_the_window_and_the_strips(mini_repo):
     dashboard = portal.pages[portal.dashboard]
     assert "recall: BREACH" in dashboard
     assert 'data-chart="trend"' in dashboard
+
+
+def test_episodes_that_read_the_same_are_counted():
+    runs = [(Status.OK, 300), (Status.WARN, 1), (Status.OK, 2), (Status.WARN, 1), (Status.OK, 20)]
+    s = strip(timeline(runs))
+    assert s.summary == (
+        f"OK since {AS_OF - dt.timedelta(days=19)}; before that WARN for 1 day in October (twice)"
+    )

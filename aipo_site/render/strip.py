@@ -86,6 +86,22 @@ class Strip:
             f'<div class="aipo-strip" role="img" aria-label="{name}">{"".join(cells)}</div>'
         )
 
+    def compact_html(self, label: str) -> Markup:
+        """The strip as one element painted with a gradient, for the top of a page (it is read by
+        the search index, so it stays small); the cells with their tooltips are in the status
+        history section."""
+        stops, at = [], 0
+        weeks = len(self.codes)
+        for week, n in self.runs:
+            slug = week.status.level.slug if week.status else "none"
+            lo, at = at, at + n
+            stops.append(f"var(--aipo-cell-{slug}) {lo * 100 / weeks:.4g}% {at * 100 / weeks:.4g}%")
+        name = text(f"{label}: {self.summary}")
+        return Markup(
+            f'<div class="aipo-strip" role="img" aria-label="{name}" data-weeks="{weeks}" '
+            f'style="background: linear-gradient(to right, {", ".join(stops)})"></div>'
+        )
+
     @property
     def runs(self) -> list[tuple[Week, int]]:
         """Consecutive weeks with the same status, merged: (a week spanning the run, weeks)."""
@@ -166,10 +182,19 @@ def strip(timeline: Timeline, weeks: int = STRIP_WEEKS, start_unknown: bool = Fa
         episodes.append(f"{STATUS_ORDER[code].value} for {_duration(n)} {_span(a, b, as_of)}")
     if not episodes:
         return Strip(cells, as_of, head)
-    shown = episodes[-3:][::-1]
-    more = len(episodes) - len(shown)
+    # Episodes that read the same (a status flickering for a day, twice in one month) are named
+    # once with a count.
+    grouped: list[list] = []
+    for text_ in episodes:
+        if grouped and grouped[-1][0] == text_:
+            grouped[-1][1] += 1
+        else:
+            grouped.append([text_, 1])
+    shown = grouped[-3:][::-1]
+    more = sum(n for _, n in grouped) - sum(n for _, n in shown)
+    words = [t if n == 1 else f"{t} ({'twice' if n == 2 else f'{n} times'})" for t, n in shown]
     tail = f", and {more} earlier episode{'s' if more != 1 else ''}" if more else ""
-    return Strip(cells, as_of, head, f"{', '.join(shown)}{tail}")
+    return Strip(cells, as_of, head, f"{', '.join(words)}{tail}")
 
 
 def periods_timeline(

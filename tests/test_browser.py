@@ -515,3 +515,21 @@ def test_portfolio_trend_counts_every_model_every_week(portal: PortalPage) -> No
     # The last week is today's week: no model is OK in it in the demo.
     last = max(totals)
     assert {r["status"]: r["models"] for r in rows if r["start"] == last}.get("OK", 0) == 0
+
+
+def test_home_page_opens_with_the_live_portfolio(portal: PortalPage) -> None:
+    portal.goto("")
+    page = portal.page
+    block = page.locator("[data-aipo-portfolio]")
+    counts = {
+        a.locator(".aipo-count-n").inner_text() + " " + a.inner_text().split()[-1]
+        for a in block.locator(".aipo-count").all()
+    }
+    assert counts == {"2 BREACH", "1 WARN", "0 OK"}
+    rows = block.locator(".aipo-attention li")
+    assert rows.count() == 3  # every demo model needs attention
+    first = rows.first
+    assert first.locator(".aipo-pill").first.inner_text() == "BREACH"
+    first.locator("a").first.click()
+    page.wait_for_load_state()
+    assert page.locator(".aipo-hero").get_attribute("data-aipo-status") == "BREACH"

@@ -104,3 +104,37 @@ def test_episodes_that_read_the_same_are_counted():
     assert s.summary == (
         f"OK since {AS_OF - dt.timedelta(days=19)}; before that WARN for 1 day in October (twice)"
     )
+
+
+def test_a_hand_written_page_shows_the_live_portfolio(mini_repo, tmp_path):
+    from tests.conftest import MINI_CHARTER, daily_csv, run_mkdocs
+
+    charters = {
+        "m1": MINI_CHARTER.format(id="m1", name="Healthy <one>"),
+        "m2": MINI_CHARTER.format(id="m2", name="Failing two"),
+    }
+    root = mini_repo(
+        charters=charters,
+        metrics={"m1/kpis.csv": daily_csv([0.9] * 30), "m2/kpis.csv": daily_csv([0.5] * 30)},
+    )
+    (root / "content" / "index.md").write_text("# Home\n\n<!-- aipo:portfolio -->\n\nText.\n")
+    (root / "content" / "team").mkdir()
+    (root / "content" / "team" / "page.md").write_text("# Team\n\n<!-- aipo:portfolio -->\n")
+    (root / "content" / "other.md").write_text("# Other\n\n```\n<!-- aipo:portfolio -->\n```\n")
+    site = tmp_path / "site"
+    done = run_mkdocs(root, site_dir=site)
+    assert done.returncode == 0, done.stderr
+    home = (site / "index.html").read_text()
+    assert "<!-- aipo:portfolio -->" not in home
+    block = home.split('<div class="aipo-portfolio"', 1)[1].split("</figure>", 1)[0]
+    assert "Live status of 2 models, evaluated 2026-11-20" in block
+    # Only the failing model needs attention, with its answers and a link to its page.
+    assert block.count("<li ") == 1 and "Failing two" in block and "Healthy" not in block
+    assert '<a href="models/m2/"><strong>Failing two</strong></a>' in block
+    assert "Performing? <strong>No</strong>" in block
+    assert 'data-chart="trend"' in block
+    # Links are relative to the page the block is on; a marker shown as code stays code.
+    team = (site / "team" / "page" / "index.html").read_text()
+    assert '<a href="../../models/m2/"><strong>Failing two</strong></a>' in team
+    other = (site / "other" / "index.html").read_text()
+    assert "aipo-portfolio" not in other and "&lt;!-- aipo:portfolio --&gt;" in other

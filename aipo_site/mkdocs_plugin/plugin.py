@@ -22,13 +22,14 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 from ..errors import AipoError
 from ..load.repository import Layout
 from ..load.source import WorkingTree
 from ..pipeline import Portal, PortalOptions, build_portal, resolve_as_of, source_revision
 from ..render.blocks import fill
-from ..render.pages import Paths
+from ..render.pages import PORTFOLIO_MARK, Paths, render_portfolio
 from .config import AipoConfig
 
 __all__ = ["AipoPlugin"]
@@ -53,6 +54,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
     def __init__(self) -> None:
         self.portal: Portal | None = None
         self._cache_key: str | None = None
+        self._files: Files | None = None
         self._root = Path.cwd()
 
     # Defining on_startup keeps this instance (and its cache) across `mkdocs serve` rebuilds.
@@ -143,6 +145,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled or self.portal is None:
             return None
+        self._files = files
         generated = {**self.portal.pages, **self.portal.files}
         model_pages = set(self.portal.model_pages.values())
         for src_uri in sorted(generated):
@@ -200,7 +203,22 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         if not self.config.enabled or self.portal is None:
             return None
         blocks = self.portal.deferred.get(page.file.src_uri)
-        return fill(output, blocks) if blocks else None
+        if blocks:
+            output = fill(output, blocks)
+        if PORTFOLIO_MARK in output and self._files is not None:
+            output = output.replace(PORTFOLIO_MARK, self._portfolio_block(page))
+        return output
+
+    def _portfolio_block(self, page: Page) -> str:
+        """The live portfolio, with links relative to ``page``."""
+        assert self.portal is not None and self._files is not None
+
+        def url(src_uri: str) -> str:
+            file = self._files.get_file_from_path(src_uri) if self._files else None
+            return get_relative_url(file.url, page.url) if file is not None else "#"
+
+        models = {model_id: url(src) for model_id, src in self.portal.model_pages.items()}
+        return render_portfolio(self.portal.portfolio, models, url(self.portal.dashboard))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         # `mkdocs serve` sets site_url to its own address, so this only speaks on real builds.

@@ -17,7 +17,19 @@ from . import badges, charts
 from .env import Block, environment, safe_url, text
 from .strip import model_strips, portfolio_trend
 
-__all__ = ["Paths", "render_dashboard", "render_history", "render_model_page", "render_stamp"]
+__all__ = [
+    "PORTFOLIO_MARK",
+    "Paths",
+    "render_dashboard",
+    "render_history",
+    "render_model_page",
+    "render_portfolio",
+    "render_stamp",
+]
+
+# A hand-written page shows the live portfolio where a line of it holds exactly this comment.
+PORTFOLIO_MARK = "<!-- aipo:portfolio -->"
+ATTENTION_LIMIT = 10
 
 _STAGE_ORDER = {s: i for i, s in enumerate(Stage)}
 # Sections of a model page whose text goes into the search index, besides the status block and
@@ -155,6 +167,8 @@ def render_model_page(
             caption += "; amber and red bands are the warn and breach zones"
         if k.baseline is not None:
             caption += "; grey dashed line is the original baseline"
+        for stale in charts.stale_rows(k, x_domain):
+            caption += f"; the grey band is the stretch without data ({stale['label']})"
         kpi_charts.append({"metric": k.metric, "title": k.name, "caption": caption, "spec": spec})
     segment_url = paths.relative(page, paths.segment_data(m.id))
     segment_views = [
@@ -294,3 +308,34 @@ def render_stamp(revision: Revision | None, as_of: dt.date) -> str:
             source, as_of.isoformat()
         )
     )
+
+
+def render_portfolio(portfolio: Portfolio, model_urls: dict[str, str], dashboard_url: str) -> str:
+    """The live portfolio block for a hand-written page: counts by status, the models needing
+    attention (worst first, at most ATTENTION_LIMIT) with their answers, and the trend.
+    ``model_urls`` and ``dashboard_url`` are relative to the page the block goes into."""
+    needing = sorted(
+        (m for m in portfolio.models if m.status > Level.OK),
+        key=lambda m: (-m.status, m.charter.name.casefold(), m.id),
+    )
+    attention = []
+    for m in needing[:ATTENTION_LIMIT]:
+        # The answer that explains the status: performance unless it is fine or not judged.
+        perf, gov = m.performance, m.governance
+        explains = perf if perf is not None and perf.answer.rank >= gov.answer.rank else gov
+        attention.append({"m": m, "url": model_urls.get(m.id, "#"), "sentence": explains.sentence})
+    html = (
+        environment()
+        .get_template("portfolio.html.j2")
+        .render(
+            total=len(portfolio.models),
+            as_of=portfolio.as_of,
+            counts=portfolio.counts(),
+            levels=[Level.BREACH, Level.WARN, Level.OK],
+            attention=attention,
+            more=len(needing) - len(attention),
+            dashboard_url=dashboard_url,
+            trend=charts.trend_spec(portfolio_trend(portfolio)),
+        )
+    )
+    return "".join(line.strip() for line in html.splitlines())

@@ -3,9 +3,81 @@
 (function () {
   "use strict";
 
+  // Mark colours of the chart specs (aipo_site/render/charts.py) that fall below 3:1 against a
+  // scheme's background, and what they are drawn in instead. Colours not listed are kept.
+  var SCHEME_COLOURS = {
+    light: {
+      "#f0a202": "#c27800",
+      "#9fb7d9": "#6f94c4"
+    },
+    dark: {
+      "#d62828": "#ef5350",
+      "#c62828": "#ef5350",
+      "#2e7d32": "#4caf50",
+      "#1f5fa8": "#6fa8ff",
+      "#555555": "#b0b6c4",
+      "#e8f5e9": "#1e3b25",
+      "#fff3cd": "#4a3d12",
+      "#f8d7da": "#4f1f25"
+    }
+  };
+
+  function isDark() {
+    return document.body.getAttribute("data-md-color-scheme") === "slate";
+  }
+
+  function cssVar(name, fallback) {
+    var value = getComputedStyle(document.body).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
+  // Replace listed colours anywhere in a spec (mark colours, scale ranges); "white" cell strokes
+  // become the page's background in the dark scheme.
+  function recolour(node, map) {
+    if (Array.isArray(node)) return node.map(function (v) { return recolour(v, map); });
+    if (node && typeof node === "object") {
+      var out = {};
+      Object.keys(node).forEach(function (key) {
+        // Data values are never colours: leave inline data untouched.
+        out[key] = key === "values" ? node[key] : recolour(node[key], map);
+      });
+      return out;
+    }
+    if (typeof node === "string") {
+      var hit = map[node.toLowerCase()];
+      return hit === undefined ? node : hit;
+    }
+    return node;
+  }
+
+  // The scheme's theme, given to vega-embed as `config` (the spec's own config wins where both
+  // set a key): transparent background, axis/legend/title colours from aipo.css's variables.
+  function themeConfig() {
+    var text = cssVar("--aipo-chart-text", "#4a4a4a");
+    var title = cssVar("--aipo-chart-title", "#333333");
+    var grid = cssVar("--aipo-chart-grid", "#e3e3e3");
+    var domain = cssVar("--aipo-chart-domain", "#8c8c8c");
+    return {
+      background: "transparent",
+      axis: { labelColor: text, titleColor: title, gridColor: grid, domainColor: domain, tickColor: domain },
+      legend: { labelColor: text, titleColor: title },
+      title: { color: title, subtitleColor: text },
+      header: { labelColor: text, titleColor: title },
+      text: { color: title }
+    };
+  }
+
+  function themedSpec(spec) {
+    var map = Object.assign({}, SCHEME_COLOURS[isDark() ? "dark" : "light"]);
+    if (isDark()) map.white = cssVar("--md-default-bg-color", "#1e2129");
+    return recolour(spec, map);
+  }
+
   function drawCharts(root) {
+    var dark = isDark();
     root.querySelectorAll(".aipo-chart:not([data-aipo-drawn])").forEach(function (el) {
       el.setAttribute("data-aipo-drawn", "pending");
+      el.setAttribute("data-aipo-scheme", dark ? "dark" : "light");
       var view = el.querySelector(".aipo-chart-view");
       var source = el.querySelector('script[type="application/json"]');
       if (!view || !source || typeof window.vegaEmbed !== "function") {
@@ -14,15 +86,24 @@
       }
       var spec;
       try {
-        spec = JSON.parse(source.textContent);
+        spec = themedSpec(JSON.parse(source.textContent));
       } catch (err) {
         el.setAttribute("data-aipo-drawn", "error");
         return;
       }
+      var options = {
+        actions: false,
+        renderer: "svg",
+        config: themeConfig(),
+        tooltip: { theme: dark ? "dark" : "light" }
+      };
       window
-        .vegaEmbed(view, spec, { actions: false, renderer: "svg", tooltip: { theme: "light" } })
-        .then(function () {
+        .vegaEmbed(view, spec, options)
+        .then(function (result) {
+          el.aipoEmbed = result;
           el.setAttribute("data-aipo-drawn", "done");
+          // The scheme changed while this chart was drawing: draw it again.
+          if (el.getAttribute("data-aipo-scheme") !== (isDark() ? "dark" : "light")) redrawForScheme();
         })
         .catch(function (err) {
           el.setAttribute("data-aipo-drawn", "error");
@@ -31,6 +112,33 @@
           note.textContent = "This chart could not be drawn: " + (err && err.message ? err.message : err);
           el.appendChild(note);
         });
+    });
+  }
+
+  // Material sets data-md-color-scheme on <body> when the reader toggles the palette (or, in
+  // the automatic scheme, when the system's preference changes): redraw every chart drawn in
+  // the other scheme.
+  function redrawForScheme() {
+    var scheme = isDark() ? "dark" : "light";
+    document.querySelectorAll(".aipo-chart[data-aipo-drawn]").forEach(function (el) {
+      if (el.getAttribute("data-aipo-scheme") === scheme) return;
+      if (el.getAttribute("data-aipo-drawn") === "pending") return;
+      if (el.aipoEmbed && typeof el.aipoEmbed.finalize === "function") el.aipoEmbed.finalize();
+      el.aipoEmbed = null;
+      var view = el.querySelector(".aipo-chart-view");
+      if (view) view.textContent = "";
+      el.querySelectorAll(".aipo-chart-error").forEach(function (note) { note.remove(); });
+      el.removeAttribute("data-aipo-drawn");
+    });
+    drawCharts(document);
+  }
+
+  function watchScheme() {
+    if (watchScheme.done || typeof MutationObserver !== "function") return;
+    watchScheme.done = true;
+    new MutationObserver(redrawForScheme).observe(document.body, {
+      attributes: true,
+      attributeFilter: ["data-md-color-scheme"]
     });
   }
 
@@ -100,6 +208,7 @@
   }
 
   function init() {
+    watchScheme();
     drawCharts(document);
     setupDashboard(document);
   }

@@ -147,6 +147,7 @@ def test_drift_over_time_chart_fields_mean_one_thing():
         "period": ms(d2),
         "last": ms(dt.date(2026, 11, 12)),
         "next": ms(dt.date(2026, 11, 13)),
+        "mid": (ms(d2) + ms(dt.date(2026, 11, 13))) / 2,  # where the period's line points sit
         "method": "ks",
         "value": 0.5,
         "p_value": 0.001,
@@ -158,7 +159,10 @@ def test_drift_over_time_chart_fields_mean_one_thing():
     assert shares[0][0]["label"] == "drift share: WARN above 25%"
     assert [r["share"] for r in shares[1]] == [0.0, 1.0]
     compiled = json.dumps(vl_convert.vegalite_to_vega(spec))
-    assert "share of inputs drifted / KPI drop from baseline" in compiled
+    # Two panels with their own y axes: the share (0-100 %) and the KPIs' drops.
+    assert "share of inputs drifted" in compiled
+    assert "KPI drop from baseline" in compiled
+    assert "share of inputs drifted / KPI drop from baseline" not in compiled
 
 
 def _layers_with(spec: Any, y_field: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -167,3 +171,40 @@ def _layers_with(spec: Any, y_field: str) -> list[tuple[dict[str, Any], list[dic
         for view in _layers(spec)
         if view["encoding"]["y"]["field"] == y_field and view.get("data", {}).get("values")
     ]
+
+
+def test_time_axis_ticks_at_one_granularity_from_the_span():
+    """Ticks fall on calendar boundaries of one unit, formatted at that unit, so no two ticks
+    of an axis can read the same (issue 9: "Sep 2026" four times on a weekly series)."""
+    from aipo_site.render.charts import time_axis
+
+    day = 86_400_000.0
+    year = time_axis(0, 365 * day)
+    assert year == {"xformat": "%b %Y", "xticks": {"interval": "month", "step": 2}}
+    assert time_axis(0, 84 * day)["xticks"] == {"interval": "month", "step": 1}
+    weeks = time_axis(0, 30 * day)
+    assert weeks == {"xformat": "%-d %b", "xticks": {"interval": "week", "step": 1}}
+    assert time_axis(0, 5 * day)["xticks"] == {"interval": "day", "step": 1}
+    assert time_axis(0, 5 * 365 * day)["xformat"] == "%Y"
+
+
+def test_drift_outcome_is_the_kpi_over_the_same_period():
+    """Each period's outcome point is the KPI's daily values over that period, aggregated, not
+    the KPI's window value on the period's first day (which lags by a window)."""
+    import datetime as dt
+
+    from aipo_site.model.charter import Aggregation
+    from aipo_site.model.results import KpiSeries
+    from aipo_site.render.charts import _period_value
+
+    dates = np.arange(np.datetime64("2026-10-01"), np.datetime64("2026-11-01"))
+    values = np.where(dates >= np.datetime64("2026-10-15"), 2.0, 1.0)
+
+    class Kpi:
+        series = KpiSeries(dates, values, np.ones_like(values))
+        aggregation = Aggregation.mean
+
+    assert _period_value(Kpi, dt.date(2026, 10, 1), dt.date(2026, 10, 14)) == 1.0
+    assert _period_value(Kpi, dt.date(2026, 10, 15), dt.date(2026, 10, 21)) == 2.0
+    assert _period_value(Kpi, dt.date(2026, 10, 12), dt.date(2026, 10, 17)) == 1.5
+    assert _period_value(Kpi, dt.date(2026, 12, 1), dt.date(2026, 12, 7)) is None

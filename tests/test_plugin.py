@@ -155,8 +155,10 @@ def test_chart_data_urls_resolve(demo_site):
         for layer in spec.get("layer", [])
         if "url" in layer.get("data", {})
     }
-    assert urls == {"kpis.csv"}
+    # The KPI charts and the fairness chart (the fraud model has a segment check).
+    assert urls == {"kpis.csv", "segments.csv"}
     assert (page.parent / "kpis.csv").read_text().startswith("metric,date,value,rolling\n")
+    assert (page.parent / "segments.csv").read_text().startswith("metric,segment,date,value\n")
 
 
 def _build_at(root: Path, site: Path, clock: str) -> None:

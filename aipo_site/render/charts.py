@@ -2,9 +2,9 @@
 
 Altair's ``to_dict()`` costs ~38 ms per chart with inline data (TOOLCHAIN.md), which would dominate a
 1,000-model build. So each kind of chart is built with Altair once, with named placeholders for its
-data and scale domain, and every KPI gets a cheap deep copy with the placeholders filled. The KPI
-series are not inlined: each model gets one small CSV next to its page that all its charts load by
-URL, and the charts filter it by metric.
+data, scale domain and time-axis ticks, and every KPI gets a cheap deep copy with the placeholders
+filled. The KPI series are not inlined: each model gets one small CSV next to its page that all its
+charts load by URL, and the charts filter it by metric.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ __all__ = [
     "segment_chart_spec",
     "segments_csv",
     "series_csv",
+    "stale_rows",
     "trend_spec",
 ]
 
@@ -36,12 +37,64 @@ WARN_COLOR = "#f0a202"
 BREACH_COLOR = "#d62828"
 LINE_COLOR = "#1f5fa8"
 BASELINE_COLOR = "#555555"
+STALE_COLOR = "#8a8a8a"
+STALE_TEXT = "#555555"
 _PLACEHOLDER = "__aipo__"
 # aria: false. Vega-Lite writes each mark's ARIA description as a Vega *expression* that quotes
 # the axis titles (a KPI's unit, charter text) with only '"' escaped: a backslash or a line break
 # in a unit broke the chart or was read as an escape. Without the generated descriptions no
 # charter text reaches an expression; the figure caption next to each chart describes it.
 CONFIG: dict[str, Any] = {"view": {"stroke": None}, "axis": {"labelFontSize": 11}, "aria": False}
+
+
+# Time axes: ticks at calendar boundaries (whole months, weeks or days) with a format at the same
+# granularity, chosen from the domain's span, so no two ticks can read the same ("Sep 2026" four
+# times on a weekly series). The templates hold placeholders; time_axis() gives their values.
+_TIME_FORMAT = f"{_PLACEHOLDER}xformat"
+_TIME_TICKS = f"{_PLACEHOLDER}xticks"
+_DAY_MS = 86_400_000.0
+# Pixels between a continuous y scale's data range and the plot's edges.
+_Y_PAD = 8
+
+
+def _time_axis_kwargs() -> dict[str, Any]:
+    return {"format": _TIME_FORMAT, "labelAngle": 0, "labelOverlap": "greedy"}
+
+
+def _tick_placeholders(node: Any) -> Any:
+    """Give every time axis (the one with the format placeholder) a tick-count placeholder."""
+    if isinstance(node, dict):
+        if node.get("format") == _TIME_FORMAT:
+            node["tickCount"] = _TIME_TICKS
+        for v in node.values():
+            _tick_placeholders(v)
+    elif isinstance(node, list):
+        for v in node:
+            _tick_placeholders(v)
+    return node
+
+
+def time_axis(lo_ms: float, hi_ms: float) -> dict[str, Any]:
+    """Placeholder values for a time axis spanning lo..hi (ms): a tick interval and its format."""
+    days = max((hi_ms - lo_ms) / _DAY_MS, 0.0)
+    if days >= 80:
+        months = days / 30.44
+        step = next((s for s in (1, 2, 3, 6, 12, 24) if months / s <= 6), 48)
+        if step >= 12:
+            return {"xformat": "%Y", "xticks": {"interval": "year", "step": step // 12}}
+        return {"xformat": "%b %Y", "xticks": {"interval": "month", "step": step}}
+    if days >= 14:
+        step = 1 if days / 7 <= 6 else 2
+        return {"xformat": "%-d %b", "xticks": {"interval": "week", "step": step}}
+    step = next((s for s in (1, 2, 3, 7) if days / s <= 7), 7)
+    return {"xformat": "%-d %b", "xticks": {"interval": "day", "step": step}}
+
+
+def _template_json(chart: Any, config: dict[str, Any]) -> str:
+    spec = _tick_placeholders(chart.to_dict(validate=True))
+    spec.pop("$schema", None)
+    spec["config"] = config
+    return json.dumps(spec, sort_keys=True)
 
 
 def series_csv(kpis: list[KpiResult]) -> str:
@@ -85,18 +138,34 @@ def _csv_cell(text: str) -> str:
 def _segment_template() -> str:
     import altair as alt  # only while building a template: ~0.2 s to import
 
-    chart = (
+    x = alt.X(
+        "date:T", title=None, scale=alt.Scale(type="utc"), axis=alt.Axis(**_time_axis_kwargs())
+    )
+    # Padded so a flat line at the domain's edge is not drawn on the axis.
+    y_scale = alt.Scale(zero=False, padding=_Y_PAD)
+    # The check's tiers measured from the best segment's value at the evaluation date towards the
+    # worst: a segment in the amber band is a WARN gap from the best, in the red band a BREACH.
+    bands = (
+        alt.Chart(alt.NamedData(name="bands"))
+        .mark_rect(opacity=0.14)
+        .encode(
+            y=alt.Y("y:Q", title=None, scale=y_scale),
+            y2="y2:Q",
+            color=alt.Color(
+                "zone:N",
+                scale=alt.Scale(domain=["warn", "breach"], range=[WARN_COLOR, BREACH_COLOR]),
+                legend=None,
+            ),
+            tooltip=[alt.Tooltip("label:N", title="band")],
+        )
+    )
+    lines = (
         alt.Chart(alt.NamedData(name="series"))
         .transform_filter(alt.FieldEqualPredicate(field="metric", equal=f"{_PLACEHOLDER}metric"))
         .mark_line(strokeWidth=1.8, clip=True)
         .encode(
-            x=alt.X(
-                "date:T",
-                title=None,
-                scale=alt.Scale(type="utc"),
-                axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6),
-            ),
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+            x=x,
+            y=alt.Y("value:Q", title=None, scale=y_scale),
             color=alt.Color(
                 "segment:N", legend=alt.Legend(orient="bottom", title=None, direction="horizontal")
             ),
@@ -106,18 +175,71 @@ def _segment_template() -> str:
                 alt.Tooltip("value:Q", format=".4~g"),
             ],
         )
+    )
+    # The worst segment at the evaluation date: a ringed point and its name.
+    worst = alt.Chart(alt.NamedData(name="worst")).encode(
+        x=alt.X("date:T", scale=alt.Scale(type="utc")),
+        y=alt.Y("value:Q", scale=y_scale),
+    )
+    worst_point = worst.mark_point(
+        shape="circle", size=110, filled=False, strokeWidth=2.5, color=BASELINE_COLOR
+    ).encode(tooltip=[alt.Tooltip("label:N", title="worst")])
+    worst_text = worst.mark_text(
+        align="right",
+        baseline="bottom",
+        dx=-8,
+        dy=-6,
+        fontSize=11,
+        fontWeight="bold",
+        color=BASELINE_COLOR,
+    ).encode(text="label:N")
+    chart = (
+        alt.layer(bands, lines, worst_point, worst_text)
+        .resolve_scale(color="independent")
         .properties(width="container", height=200, background="transparent")
     )
-    spec = chart.to_dict(validate=True)
-    spec.pop("$schema", None)
-    spec["config"] = CONFIG
-    return json.dumps(spec, sort_keys=True)
+    return _template_json(chart, CONFIG)
 
 
 def segment_chart_spec(result: SegmentResult, data_url: str) -> dict[str, Any] | None:
-    """Each segment's windowed KPI over time, one line per segment."""
+    """Each segment's windowed KPI over time, one line per segment, over the band the check
+    tolerates from the best segment (at the evaluation date), with the worst segment marked."""
     if len(result.series) < 2:
         return None
+    bands: list[dict[str, Any]] = []
+    worst: list[dict[str, Any]] = []
+    if result.worst is not None and result.best is not None:
+        best, bad = result.best.value, result.worst.value
+        up = bad >= best
+        tiers = result.check.tiers
+        edges = []
+        for tier in (tiers.warn, tiers.breach):
+            if result.check.gap == "ratio":
+                edges.append(best * tier if up else (best / tier if tier else best))
+            else:
+                edges.append(best + tier if up else best - tier)
+        # Beyond the warn edge the gap is WARN, beyond the breach edge BREACH (as on KPI charts);
+        # the breach band runs to the farthest value drawn.
+        values = [v for _, v in result.series.values() if len(v)]
+        far = edges[1]
+        if values:
+            far = float(
+                np.nanmax([np.nanmax(v) for v in values])
+                if up
+                else np.nanmin([np.nanmin(v) for v in values])
+            )
+        bands = [{"zone": "warn", "y": edges[0], "y2": edges[1], "label": "gap above warn"}]
+        if (far > edges[1]) if up else (far < edges[1]):
+            bands.append({"zone": "breach", "y": edges[1], "y2": far, "label": "gap above breach"})
+        dates = result.series.get(result.worst.segment, (np.array([], "datetime64[D]"), None))[0]
+        if len(dates):
+            worst.append(
+                {
+                    "date": float(dates[-1].astype("datetime64[ms]").astype(np.int64)),
+                    "value": _round(bad),
+                    "label": f"worst: {result.worst.segment}",
+                }
+            )
     return _fill(
         json.loads(_segment_template()),
         {
@@ -127,10 +249,21 @@ def segment_chart_spec(result: SegmentResult, data_url: str) -> dict[str, Any] |
                     "type": "csv",
                     "parse": {"date": "utc:'%Y-%m-%d'", "value": "number", "segment": "string"},
                 },
-            }
+            },
+            "bands": {"values": [{**b, "y": _round(b["y"]), "y2": _round(b["y2"])} for b in bands]},
+            "worst": {"values": worst},
         },
-        {"metric": result.check.metric},
+        {"metric": result.check.metric, **time_axis(*_series_span(result.series.values()))},
     )
+
+
+def _series_span(series: Any) -> tuple[float, float]:
+    firsts = [dates[0] for dates, _ in series if len(dates)]
+    lasts = [dates[-1] for dates, _ in series if len(dates)]
+    if not firsts:
+        return 0.0, 0.0
+    to_ms = lambda d: float(d.astype("datetime64[ms]").astype(np.int64))  # noqa: E731
+    return to_ms(min(firsts)), to_ms(max(lasts))
 
 
 @functools.cache
@@ -144,7 +277,7 @@ def _kpi_template() -> str:
         "date:T",
         title=None,
         scale=alt.Scale(type="utc", domain=[f"{_PLACEHOLDER}xlo", f"{_PLACEHOLDER}xhi"]),
-        axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6),
+        axis=alt.Axis(**_time_axis_kwargs()),
     )
     y_scale = alt.Scale(domain=[f"{_PLACEHOLDER}ylo", f"{_PLACEHOLDER}yhi"], zero=False, nice=False)
     series = (
@@ -192,15 +325,29 @@ def _kpi_template() -> str:
             tooltip=[alt.Tooltip("label:N", title="line"), alt.Tooltip("y:Q", title="value")],
         )
     )
+    # The stretch from the newest row to the evaluation date, when the series stopped early.
+    x_scale = alt.Scale(type="utc", domain=[f"{_PLACEHOLDER}xlo", f"{_PLACEHOLDER}xhi"])
+    stale_x = alt.X("from:T", title=None, scale=x_scale, axis=alt.Axis(**_time_axis_kwargs()))
+    stale_band = (
+        alt.Chart(alt.NamedData(name="stale"))
+        .mark_rect(color=STALE_COLOR, opacity=0.22)
+        .encode(
+            x=stale_x,
+            x2="to:T",
+            tooltip=[alt.Tooltip("label:N", title="stale")],
+        )
+    )
+    stale_text = (
+        alt.Chart(alt.NamedData(name="stale"))
+        .mark_text(align="right", baseline="top", dx=-4, y=4, fontSize=11, color=STALE_TEXT)
+        .encode(x=alt.X("to:T", scale=x_scale), text="label:N")
+    )
     chart = (
-        alt.layer(bands, daily, rolling, rules)
+        alt.layer(bands, stale_band, daily, rolling, rules, stale_text)
         .resolve_scale(color="independent")
         .properties(width="container", height=220, background="transparent")
     )
-    spec = chart.to_dict(validate=True)
-    spec.pop("$schema", None)
-    spec["config"] = CONFIG
-    return json.dumps(spec, sort_keys=True)
+    return _template_json(chart, CONFIG)
 
 
 def _fill(node: Any, data: dict[str, Any], values: dict[str, Any]) -> Any:
@@ -267,6 +414,7 @@ def kpi_chart_spec(
             },
             "bands": {"values": marks},
             "rules": {"values": rules},
+            "stale": {"values": stale_rows(kpi, x_domain)},
         },
         {
             "ylo": _round(lo),
@@ -275,12 +423,26 @@ def kpi_chart_spec(
             "ytitle": kpi.unit or None,
             "xlo": x_domain[0] if x_domain else None,
             "xhi": x_domain[1] if x_domain else None,
+            **time_axis(*(x_domain or _series_span([(kpi.series.dates, None)]))),
         },
     )
     if x_domain is None:
         for layer in spec["layer"]:
             layer.get("encoding", {}).get("x", {}).get("scale", {}).pop("domain", None)
     return spec
+
+
+def stale_rows(kpi: KpiResult, x_domain: tuple[float, float] | None) -> list[dict[str, Any]]:
+    """The band from the newest row to the evaluation date (the x domain's end), when the series
+    stops more than a day before it."""
+    if kpi.series is None or not len(kpi.series.dates) or x_domain is None:
+        return []
+    newest = kpi.series.dates[-1]
+    start = float(newest.astype("datetime64[ms]").astype(np.int64))
+    if x_domain[1] - start <= _DAY_MS:
+        return []
+    day = np.datetime_as_string(newest, unit="D")
+    return [{"from": start, "to": x_domain[1], "label": f"no data since {day}"}]
 
 
 def _round(value: float) -> float:
@@ -404,50 +566,42 @@ def drift_overlay_spec(feature: FeatureDrift) -> dict[str, Any] | None:
 def _drift_time_template() -> str:
     import altair as alt  # only while building a template: ~0.2 s to import
 
-    x = alt.X(
-        "period:T",
-        title=None,
-        scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6),
-    )
-    # One y scale, two fields named for what they hold: the dataset drift share (with its warn
-    # and breach levels as dashed rules) and each KPI's relative drop from its baseline.
-    y_title = "share of inputs drifted / KPI drop from baseline"
+    scale = alt.Scale(type="utc")
+    x = alt.X("period:T", title=None, scale=scale, axis=alt.Axis(**_time_axis_kwargs()))
+    # Each line point sits at the middle of the period it summarises, above its cells.
+    x_mid = alt.X("mid:T", title=None, scale=scale, axis=alt.Axis(**_time_axis_kwargs()))
     legend = alt.Legend(orient="bottom", title=None, direction="vertical", labelLimit=400)
-    period_tip = alt.Tooltip("period:T", title="period from", format="%Y-%m-%d", formatType="utc")
+    period_tips = [
+        alt.Tooltip("period:T", title="from", format="%Y-%m-%d", formatType="utc"),
+        alt.Tooltip("last:T", title="to", format="%Y-%m-%d", formatType="utc"),
+    ]
+    # Two panels with their own y axes: the share of drifted inputs is 0-100 %, a KPI's drop from
+    # its baseline can be far larger; on one axis either would be squashed.
+    share_y = alt.Y(
+        "share:Q",
+        title="share of inputs drifted",
+        scale=alt.Scale(domain=[0, 1], padding=_Y_PAD),
+        axis=alt.Axis(format="%", tickCount=4),
+    )
     shares = (
         alt.Chart(alt.NamedData(name="shares"))
-        .mark_line(point=True, strokeWidth=2)
+        .mark_line(point=True, strokeWidth=2, color=LINE_COLOR)
         .encode(
-            x=x,
-            y=alt.Y("share:Q", title=y_title, axis=alt.Axis(format="%")),
-            color=alt.Color("series:N", legend=legend),
+            x=x_mid,
+            y=share_y,
             tooltip=[
                 alt.Tooltip("series:N", title="line"),
-                period_tip,
+                *period_tips,
                 alt.Tooltip("share:Q", title="share drifted", format=".1%"),
             ],
         )
     )
-    drops = (
-        alt.Chart(alt.NamedData(name="drops"))
-        .mark_line(point=True, strokeWidth=2)
-        .encode(
-            x=x,
-            y=alt.Y("drop:Q", title=y_title, axis=alt.Axis(format="%")),
-            color=alt.Color("series:N", legend=legend),
-            tooltip=[
-                alt.Tooltip("series:N", title="line"),
-                period_tip,
-                alt.Tooltip("drop:Q", title="drop from baseline", format=".1%"),
-            ],
-        )
-    )
+    # The drift tiers' dashed lines belong to the share's panel only.
     rules = (
         alt.Chart(alt.NamedData(name="rules"))
         .mark_rule(strokeDash=[6, 4])
         .encode(
-            y=alt.Y("share:Q", title=y_title),
+            y=share_y,
             color=alt.Color(
                 "tier:N",
                 scale=alt.Scale(domain=["WARN", "BREACH"], range=[WARN_COLOR, BREACH_COLOR]),
@@ -456,11 +610,26 @@ def _drift_time_template() -> str:
             tooltip=[alt.Tooltip("label:N", title="line")],
         )
     )
-    # The share and the drops share one colour scale (one legend); the rules have their own.
-    top = (
-        alt.layer(rules, alt.layer(shares, drops))
-        .resolve_scale(color="independent")
-        .properties(width="container", height=180)
+    share_panel = alt.layer(rules, shares).properties(width="container", height=130)
+    drops = (
+        alt.Chart(alt.NamedData(name="drops"))
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=x_mid,
+            y=alt.Y(
+                "drop:Q",
+                title="KPI drop from baseline",
+                scale=alt.Scale(zero=True, padding=_Y_PAD),
+                axis=alt.Axis(format="%", tickCount=4),
+            ),
+            color=alt.Color("series:N", legend=legend),
+            tooltip=[
+                alt.Tooltip("series:N", title="line"),
+                *period_tips,
+                alt.Tooltip("drop:Q", title="drop from baseline", format=".1%"),
+            ],
+        )
+        .properties(width="container", height=130)
     )
     # Each cell spans its period: from its first day to the day after its last.
     heat = (
@@ -477,21 +646,19 @@ def _drift_time_template() -> str:
             ),
             tooltip=[
                 alt.Tooltip("feature:N"),
-                period_tip,
-                alt.Tooltip("last:T", title="to", format="%Y-%m-%d", formatType="utc"),
+                *period_tips,
                 alt.Tooltip("measure:N", title="measured"),
                 alt.Tooltip("status:N"),
             ],
         )
         .properties(width="container", height=alt.Step(18))
     )
-    # One time axis for both panels, so each line point sits above its period's cells.
-    chart = alt.vconcat(top, heat, spacing=12).resolve_scale(color="independent", x="shared")
+    # One time axis for every panel, so each point sits above its period's cells.
+    chart = alt.vconcat(share_panel, drops, heat, spacing=12).resolve_scale(
+        color="independent", x="shared"
+    )
     chart = chart.properties(background="transparent")
-    spec = chart.to_dict(validate=True)
-    spec.pop("$schema", None)
-    spec["config"] = CONFIG
-    return json.dumps(spec, sort_keys=True)
+    return _template_json(chart, CONFIG)
 
 
 def _ms(day: dt.date) -> float:
@@ -517,44 +684,44 @@ def drift_measure_text(method: str, value: float, p_value: float | None) -> str:
 
 
 def drift_time_spec(result: DriftResult, kpis: list[KpiResult]) -> dict[str, Any] | None:
-    """Drift over time: the share of drifted inputs (against its warn and breach levels) and each
-    KPI's drop from its baseline per period (inputs moved? outcomes moved?), over a feature x
-    period grid of drift tiers.
+    """Drift over time, in three panels on one time axis: the share of drifted inputs per period
+    (against its warn and breach levels), each KPI's drop from its baseline over the same periods
+    (inputs moved? outcomes moved?), and a feature x period grid of drift tiers.
 
-    The data fields mean what they mean everywhere else: ``shares`` rows hold ``share`` (the
-    dataset drift share of the period), ``drops`` rows ``drop`` (a KPI's relative drop from its
-    baseline at the period's first day, positive = worse), ``rules`` rows the share's ``warn`` /
-    ``breach`` level as ``share``, and each ``cells`` row one feature in one period (``period``
-    its first day, ``last`` its last, ``next`` the day after, where its cell ends) with
-    ``value`` (the method's statistic or distance, as ``FeatureDrift.value``), ``p_value``
-    (``FeatureDrift.p_value``, null for distances) and ``status`` (the tier of the p-value for
-    p-value methods, of the value otherwise: the cell's colour)."""
+    The data fields mean what they mean everywhere else. Every row describes one period:
+    ``period`` its first day, ``last`` its last, ``next`` the day after (where its cell ends) and
+    ``mid`` its middle (where its line points sit). ``shares`` rows hold ``share`` (the dataset
+    drift share of the period); ``drops`` rows ``drop`` (a KPI's relative drop from its baseline,
+    positive = worse, of the KPI's daily values over the period combined with its aggregation),
+    ``rules`` rows the share's ``warn`` / ``breach`` level as ``share``, and each ``cells`` row
+    one feature in one period with ``value`` (the method's statistic or distance, as
+    ``FeatureDrift.value``), ``p_value`` (``FeatureDrift.p_value``, null for distances) and
+    ``status`` (the tier of the p-value for p-value methods, of the value otherwise: the cell's
+    colour)."""
     if not result.share_over_time:
         return None
-    periods = [p for p, _ in result.share_over_time]
+    ends = {start: end for start, end, _ in result.timeline}
+    spans = {p: _period(p, ends.get(p, p)) for p, _ in result.share_over_time}
     shares = [
-        {"series": "inputs: share of drifted features", "period": _ms(p), "share": round(v, 6)}
+        {"series": "inputs: share of drifted features", **spans[p], "share": round(v, 6)}
         for p, v in result.share_over_time
     ]
     drops = []
     for k in kpis:
         if k.series is None or k.baseline is None or k.drop is None:
             continue
-        dates = k.series.dates
-        rolling = k.series.rolling
-        for p in periods:
-            i = int(np.searchsorted(dates, np.datetime64(p, "D"), side="right")) - 1
-            if i < 0:
+        for p, _ in result.share_over_time:
+            value = _period_value(k, p, ends.get(p, p))
+            if value is None:
                 continue
             scale = abs(k.baseline) or 1.0
-            value = rolling[i]
             drop = (k.baseline - value) / scale
             if k.direction is not None and k.direction.value == "lower_is_better":
                 drop = (value - k.baseline) / scale
             drops.append(
                 {
                     "series": f"outcome: {k.name} drop from baseline",
-                    "period": _ms(p),
+                    **spans[p],
                     "drop": round(float(drop), 6),
                 }
             )
@@ -570,13 +737,10 @@ def drift_time_spec(result: DriftResult, kpis: list[KpiResult]) -> dict[str, Any
             "label": f"drift share: BREACH above {fmt_pct(result.share_tiers.breach)}",
         },
     ]
-    ends = {start: end for start, end, _ in result.timeline}
     cells = [
         {
             "feature": pt.feature,
-            "period": _ms(pt.period),
-            "last": _ms(ends.get(pt.period, pt.period)),
-            "next": _ms(ends.get(pt.period, pt.period) + dt.timedelta(days=1)),
+            **_period(pt.period, ends.get(pt.period, pt.period)),
             "method": pt.method,
             "value": float(pt.value),
             "p_value": None if pt.p_value is None else float(pt.p_value),
@@ -585,6 +749,8 @@ def drift_time_spec(result: DriftResult, kpis: list[KpiResult]) -> dict[str, Any
         }
         for pt in result.over_time
     ]
+    first = min(spans.values(), key=lambda r: r["period"])["period"]
+    last = max(spans.values(), key=lambda r: r["next"])["next"]
     return _fill(
         json.loads(_drift_time_template()),
         {
@@ -593,8 +759,36 @@ def drift_time_spec(result: DriftResult, kpis: list[KpiResult]) -> dict[str, Any
             "rules": {"values": rules},
             "cells": {"values": cells},
         },
-        {},
+        time_axis(first, last),
     )
+
+
+def _period(start: dt.date, last: dt.date) -> dict[str, float]:
+    lo, hi = _ms(start), _ms(last + dt.timedelta(days=1))
+    return {"period": lo, "last": _ms(last), "next": hi, "mid": (lo + hi) / 2}
+
+
+_AGGREGATE = {
+    "mean": np.mean,
+    "median": np.median,
+    "min": np.min,
+    "max": np.max,
+    "last": lambda v: v[-1],
+}
+
+
+def _period_value(kpi: KpiResult, start: dt.date, last: dt.date) -> float | None:
+    """The KPI over one period: its daily values from start to last (both included), combined
+    with its aggregation; None when it has no value in the period."""
+    assert kpi.series is not None
+    dates = kpi.series.dates
+    lo = int(np.searchsorted(dates, np.datetime64(start, "D"), side="left"))
+    hi = int(np.searchsorted(dates, np.datetime64(last, "D"), side="right"))
+    values = kpi.series.values[lo:hi]
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return None
+    return float(_AGGREGATE[str(kpi.aggregation)](values))
 
 
 TREND_COLORS = {"BREACH": BREACH_COLOR, "WARN": WARN_COLOR, "OK": "#2e7d32", "no status": "#b0b0b0"}
@@ -612,7 +806,8 @@ def _trend_template() -> str:
             x=alt.X(
                 "start:T",
                 title="week",
-                axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6),
+                scale=alt.Scale(type="utc"),
+                axis=alt.Axis(**_time_axis_kwargs()),
             ),
             x2="next:T",
             y=alt.Y("y0:Q", title="models", axis=alt.Axis(tickMinStep=1)),
@@ -623,22 +818,22 @@ def _trend_template() -> str:
                 legend=alt.Legend(title=None, orient="top"),
             ),
             tooltip=[
-                alt.Tooltip("start:T", title="from", format="%Y-%m-%d"),
-                alt.Tooltip("end:T", title="to", format="%Y-%m-%d"),
+                alt.Tooltip("start:T", title="from", format="%Y-%m-%d", formatType="utc"),
+                alt.Tooltip("end:T", title="to", format="%Y-%m-%d", formatType="utc"),
                 alt.Tooltip("status:N"),
                 alt.Tooltip("models:Q"),
             ],
         )
         .properties(width="container", height=180, background="transparent")
     )
-    spec = chart.to_dict(validate=True)
-    spec.pop("$schema", None)
-    spec["config"] = CONFIG
-    return json.dumps(spec, sort_keys=True)
+    return _template_json(chart, CONFIG)
 
 
 def trend_spec(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Models per status per week, stacked (rows from :func:`~.strip.portfolio_trend`)."""
     if not rows:
         return None
-    return _fill(json.loads(_trend_template()), {"trend": {"values": rows}}, {})
+    first = min(row["start"] for row in rows)
+    last = max(row["next"] for row in rows)
+    span = time_axis(_ms(dt.date.fromisoformat(first)), _ms(dt.date.fromisoformat(last)))
+    return _fill(json.loads(_trend_template()), {"trend": {"values": rows}}, span)

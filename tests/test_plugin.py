@@ -123,7 +123,7 @@ def test_both_questions_are_answered_on_model_pages_and_the_dashboard(demo_site)
     for model, (performance, governance) in answers.items():
         row = dash.split(f'data-model="{model}"', 1)[1].split("</tr>", 1)[0]
         cells = re.findall(
-            r'class="aipo-verdict-cell" data-value="(\d)" data-answer="([a-z ]+)"', row
+            r'class="aipo-verdict-cell"[^>]* data-value="(\d)" data-answer="([a-z ]+)"', row
         )
         assert [a for _, a in cells] == [performance, governance], model
         assert 'title="Is this model governed as required? ' in row  # the sentence as tooltip

@@ -103,6 +103,21 @@ def _contact(person: Contact) -> Markup:
     return html
 
 
+def _search_terms(m: ModelResult) -> list[tuple[str, list[str]]]:
+    """What the page's search entry must hold besides the hero and the indexed sections: the
+    names people search by whose sections are deferred (plain text, no numbers). The owners are
+    in the hero and the risk titles in the indexed Risks section already."""
+    c = m.charter
+    kpis = [k.name if k.name == k.metric else f"{k.name} ({k.metric})" for k in m.kpis]
+    terms = [
+        ("Model id", [c.id]),
+        ("KPIs", kpis),
+        ("Data sources", [s.name for s in c.data_sources]),
+        ("Decisions", [d.decision for d in c.decision_rights]),
+    ]
+    return [(label, values) for label, values in terms if values]
+
+
 def _link(url: str | None, label: str) -> Markup:
     href = safe_url(url)
     if not href:
@@ -205,6 +220,7 @@ def render_model_page(
             c=m.charter,
             contact=_contact,
             link=_link,
+            search_terms=_search_terms(m),
             kpi_charts=kpi_charts,
             kpi_levels={k.metric: k.level.slug for k in m.kpis},
             risk_chart=charts.risk_chart_spec(m.charter.risks),

@@ -24,10 +24,9 @@ from ..model.charter import (
     check_threshold_order,
 )
 from ..model.policy import Policy
-from ..model.results import STATUS_ORDER, UNKNOWN, KpiResult, KpiSeries, Status
+from ..model.results import CODE_LEVEL, STATUS_ORDER, UNKNOWN, KpiResult, KpiSeries, Status
 from .timeline import (
     DAY,
-    LEVEL_OF,
     Calendar,
     code_of,
     newest_at,
@@ -211,7 +210,7 @@ def evaluate_kpi(
     if kpi.baseline is not None and r.direction is not None:
         drops = _drop(agg, kpi.baseline.value, r.direction)
         dropped = _TIER[drop_codes(drops, r.max_drop)]
-        worse = LEVEL_OF[dropped] > LEVEL_OF[thr]
+        worse = CODE_LEVEL[dropped] > CODE_LEVEL[thr]
         combined = np.where(worse & ~empty, dropped, thr).astype(np.int8)
 
     timeline = calendar.timeline(combined)
@@ -226,7 +225,7 @@ def evaluate_kpi(
     day0 = calendar.start
 
     def since_of(codes: np.ndarray) -> dt.date:
-        return day0 + dt.timedelta(days=run_start(codes, calendar))
+        return day0 + dt.timedelta(days=run_start(codes))
 
     tier = 0
     if r.thresholds is not None and r.direction is not None:

@@ -99,9 +99,7 @@ def evaluate_segments(
         codes = np.where(n_present < 2, no_gap, codes)
         codes = np.where(known, codes, UNKNOWN).astype(np.int8)
         timeline = calendar.timeline(codes)
-        since = (
-            calendar.start + dt.timedelta(days=run_start(codes, calendar)) if known[-1] else None
-        )
+        since = calendar.start + dt.timedelta(days=run_start(codes)) if known[-1] else None
         base = {
             "check": check,
             "name": name,

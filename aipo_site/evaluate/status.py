@@ -19,7 +19,7 @@ from ..model.results import (
     SegmentResult,
     Timeline,
 )
-from .timeline import Calendar
+from .timeline import Calendar, final_run_start
 
 # The status strip shows a year of weeks; "since" looks back at most ten years.
 STRIP_WEEKS = 52
@@ -100,15 +100,10 @@ def status_since(timeline: Timeline, status: Level, findings: list[Finding] = ()
     if status is Level.OK:
         return None
     levels = timeline.levels()
-    start = _run_start(levels == status)
+    start = final_run_start(levels == status)
     if start == len(levels) - 1 and any(f.level is status and f.since is None for f in findings):
         return None
     return timeline.start + dt.timedelta(days=start)
-
-
-def _run_start(inside: np.ndarray) -> int:
-    breaks = np.flatnonzero(~inside)
-    return int(breaks[-1]) + 1 if breaks.size else 0
 
 
 def active_escalation(charter: Charter, status: Level, timeline: Timeline) -> Escalation:
@@ -123,7 +118,7 @@ def active_escalation(charter: Charter, status: Level, timeline: Timeline) -> Es
         return Escalation(None, None, reason)
     levels = timeline.levels()
     held_at = {
-        lv: (timeline.end - timeline.start).days - _run_start(levels >= lv)
+        lv: (timeline.end - timeline.start).days - final_run_start(levels >= lv)
         for lv in (Level.WARN, Level.BREACH)
     }
     active = None

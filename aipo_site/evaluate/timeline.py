@@ -16,21 +16,20 @@ import numpy as np
 import pandas as pd
 
 from ..model.charter import Aggregation
-from ..model.results import CODE_LEVEL, STATUS_ORDER, UNKNOWN, Status, Timeline
+from ..model.results import STATUS_ORDER, UNKNOWN, Status, Timeline
 
 __all__ = [
     "DAY",
     "LEVEL_CODE",
-    "LEVEL_OF",
     "Calendar",
     "code_of",
+    "final_run_start",
     "run_start",
     "window_aggregate",
 ]
 
 DAY = np.timedelta64(1, "D")
 CODE = {status: i for i, status in enumerate(STATUS_ORDER)}
-LEVEL_OF = CODE_LEVEL
 LEVEL_CODE = np.array([CODE[Status.OK], CODE[Status.WARN], CODE[Status.BREACH]], np.int8)
 
 
@@ -104,19 +103,19 @@ def newest_at(dates: np.ndarray, at: np.ndarray) -> np.ndarray:
     return np.searchsorted(dates, at, side="right") - 1
 
 
-def run_start(codes: np.ndarray, calendar: Calendar, level_at_least: int | None = None) -> int:
-    """Index of the first day of the final run of equal codes (or of codes at or above a level).
-
-    With ``level_at_least``, ``codes`` are levels and the run is of days at that level or worse.
-    """
-    if level_at_least is not None:
-        inside = codes >= level_at_least
-        if not inside[-1]:
-            return len(codes) - 1
-        breaks = np.flatnonzero(~inside)
-        return int(breaks[-1]) + 1 if breaks.size else 0
+def run_start(codes: np.ndarray) -> int:
+    """Index of the first day of the final run of equal codes."""
     changes = np.flatnonzero(codes[1:] != codes[:-1])
     return int(changes[-1]) + 1 if changes.size else 0
+
+
+def final_run_start(inside: np.ndarray) -> int:
+    """Index of the first day of the final run of days where ``inside`` holds (the last index
+    when the last day is outside)."""
+    breaks = np.flatnonzero(~inside)
+    if breaks.size and breaks[-1] == len(inside) - 1:
+        return len(inside) - 1
+    return int(breaks[-1]) + 1 if breaks.size else 0
 
 
 def unknown(n: int) -> np.ndarray:

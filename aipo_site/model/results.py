@@ -24,6 +24,7 @@ from .verdict import Verdict
 
 __all__ = [
     "CODE_LEVEL",
+    "LEVEL_STATUS",
     "STATUS_ORDER",
     "UNKNOWN",
     "DriftPoint",
@@ -100,7 +101,7 @@ STATUS_ORDER = (Status.OK, Status.UNSET, Status.WARN, Status.STALE, Status.NO_DA
 UNKNOWN = -1
 # The level of each code; CODE_LEVEL[UNKNOWN] (the last entry) is UNKNOWN.
 CODE_LEVEL = np.array([_STATUS_LEVEL[s] for s in STATUS_ORDER] + [UNKNOWN], dtype=np.int8)
-_LEVEL_STATUS = {Level.OK: Status.OK, Level.WARN: Status.WARN, Level.BREACH: Status.BREACH}
+LEVEL_STATUS = {Level.OK: Status.OK, Level.WARN: Status.WARN, Level.BREACH: Status.BREACH}
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ class Timeline:
     @classmethod
     def of_levels(cls, start: dt.date, levels: np.ndarray) -> Timeline:
         """A timeline of OK / WARN / BREACH from daily levels (UNKNOWN kept)."""
-        lookup = np.array([STATUS_ORDER.index(_LEVEL_STATUS[lv]) for lv in Level] + [UNKNOWN])
+        lookup = np.array([STATUS_ORDER.index(LEVEL_STATUS[lv]) for lv in Level] + [UNKNOWN])
         return cls(start, lookup[levels].astype(np.int8))
 
     def week_codes(self, count: int = 52) -> np.ndarray:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from ..fmt import fmt_date
 from ..model.results import (
     CODE_LEVEL,
+    LEVEL_STATUS,
     STATUS_ORDER,
     UNKNOWN,
     Level,
@@ -206,7 +207,7 @@ def periods_timeline(
     codes = np.full(n, UNKNOWN, dtype=np.int8)
     order = list(STATUS_ORDER)
     for a, b, value in periods:
-        status = value if isinstance(value, Status) else _LEVEL_STATUS[Level(value)]
+        status = value if isinstance(value, Status) else LEVEL_STATUS[Level(value)]
         lo, hi = max((a - start).days, 0), min((b - start).days, n - 1)
         if lo <= hi:
             codes[lo : hi + 1] = order.index(status)
@@ -250,7 +251,6 @@ def portfolio_trend(portfolio: Portfolio, weeks: int = STRIP_WEEKS) -> list[dict
 
 NO_STATUS = "no status"
 TREND_KEYS = ("BREACH", "WARN", "OK", NO_STATUS)
-_LEVEL_STATUS = {Level.OK: Status.OK, Level.WARN: Status.WARN, Level.BREACH: Status.BREACH}
 
 
 def model_strips(m: ModelResult) -> list[dict[str, Any]]:

@@ -478,9 +478,10 @@ def metrics_csv(model: Model) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
-def mkdocs_config(nav: list[Any], aipo: bool) -> dict[str, Any]:
-    """The demo portal's mkdocs.yml, with or without the aipo plugin."""
-    plugins: list[Any] = ["search"]
+def mkdocs_config(nav: list[Any], aipo: bool, offline: bool = True) -> dict[str, Any]:
+    """The demo portal's mkdocs.yml, with or without the aipo plugin; both sites have Material's
+    offline plugin, as the demo does (it opens from disk), unless ``offline`` is false."""
+    plugins: list[Any] = ["search", "offline"] if offline else ["search"]
     if aipo:
         plugins.append(
             {
@@ -760,7 +761,10 @@ def mkdocs_build(project: Path, env: dict[str, str]) -> Build:
 
 
 def count_pages(site: Path) -> int:
-    return sum(1 for _ in (site / "models").rglob("index.html"))
+    """Model pages: models/<id>.html (offline plugin), or models/<id>/index.html."""
+    return sum(1 for _ in (site / "models").glob("*.html")) or sum(
+        1 for _ in (site / "models").rglob("index.html")
+    )
 
 
 def fresh_import(modules: str, env: dict[str, str], repeats: int = 3) -> float:

@@ -187,6 +187,12 @@ class SiteServer:
             def log_message(self, format: str, *args: object) -> None:  # quiet test output
                 pass
 
+            # Like a static host (GitHub Pages), never list a folder: a link to a folder that
+            # has no index.html is a 404, not a listing that looks like an answer.
+            def list_directory(self, path: str) -> None:  # type: ignore[override]
+                self.send_error(404, "No index.html in this folder")
+                return None
+
         self.httpd = http.server.ThreadingHTTPServer(
             ("127.0.0.1", 0), functools.partial(Handler, directory=str(directory))
         )

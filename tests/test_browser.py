@@ -74,7 +74,7 @@ def assert_charts_drawn(portal: PortalPage) -> list[dict[str, Any]]:
 
 
 def open_dashboard(portal: PortalPage) -> Any:
-    portal.goto("dashboard/")
+    portal.goto("dashboard.html")
     # aipo.js marks the table once its sort and filter handlers are attached.
     portal.page.wait_for_selector(".aipo-dashboard table[data-aipo-ready]", state="attached")
     return portal.page
@@ -199,7 +199,7 @@ def test_model_page(portal: PortalPage, model_id: str) -> None:
     dashboard_status = page.locator(f'{ROWS}[data-model="{model_id}"]').get_attribute("data-status")
     assert dashboard_status == EXPECTED_STATUS[model_id]
 
-    portal.goto(f"models/{model_id}/")
+    portal.goto(f"models/{model_id}.html")
     assert_charts_drawn(portal)
     kpi_charts = page.locator('.aipo-chart[data-chart^="kpi-"]').count()
     assert kpi_charts >= 1, "no KPI chart on the model page"
@@ -228,11 +228,11 @@ def test_model_page(portal: PortalPage, model_id: str) -> None:
 
 PAGES = [
     "",
-    "dashboard/",
-    "models/fraud-prevention/",
-    "models/customer-churn/",
-    "models/supply-chain-forecast/",
-    "reference/charter/",
+    "dashboard.html",
+    "models/fraud-prevention.html",
+    "models/customer-churn.html",
+    "models/supply-chain-forecast.html",
+    "reference/charter.html",
 ]
 
 
@@ -281,7 +281,7 @@ def test_badges(demo_server: SiteServer, model_id: str) -> None:
 def test_dashboard_link_opens_model_page_with_charts(portal: PortalPage) -> None:
     page = open_dashboard(portal)
     page.locator(f'{ROWS}[data-model="customer-churn"] td:first-child a').click()
-    page.wait_for_url("**/models/customer-churn/")
+    page.wait_for_url("**/models/customer-churn.html")
     assert page.locator(".aipo-hero").get_attribute("data-aipo-status") == "BREACH"
     assert_charts_drawn(portal)
     assert portal.page_errors == []
@@ -368,7 +368,7 @@ def assert_inert(portal: PortalPage) -> None:
     assert portal.page_errors == []
 
 
-@pytest.mark.parametrize("path", ["", "dashboard/", f"models/{XSS_MODEL}/"], ids=str)
+@pytest.mark.parametrize("path", ["", "dashboard.html", f"models/{XSS_MODEL}.html"], ids=str)
 def test_charter_text_cannot_inject_script(
     open_portal: OpenPortal, xss_server: SiteServer, path: str
 ) -> None:
@@ -387,7 +387,7 @@ def test_xss_payload_is_shown_as_text(open_portal: OpenPortal, xss_server: SiteS
     assert row.locator("td:first-child a").inner_text().strip() == XSS_NAME
     assert XSS_OWNER in row.inner_text()  # escaped, not dropped
 
-    portal.goto(f"models/{XSS_MODEL}/")
+    portal.goto(f"models/{XSS_MODEL}.html")
     assert page.title().startswith(XSS_NAME + " - ")
     nav = page.locator(".md-nav--primary")
     assert nav.get_by_text(XSS_NAME, exact=True).count() >= 1
@@ -413,7 +413,7 @@ def heading_text(page: Any) -> str:
 
 def test_model_name_heading_is_verbatim(open_portal: OpenPortal, xss_server: SiteServer) -> None:
     portal = open_portal(xss_server)
-    portal.goto(f"models/{XSS_MODEL}/")
+    portal.goto(f"models/{XSS_MODEL}.html")
     assert heading_text(portal.page) == XSS_NAME
 
 
@@ -421,7 +421,7 @@ def test_links_in_hero_and_summary_are_safe(
     open_portal: OpenPortal, xss_server: SiteServer
 ) -> None:
     portal = open_portal(xss_server)
-    portal.goto(f"models/{XSS_MODEL}/")
+    portal.goto(f"models/{XSS_MODEL}.html")
     page = portal.page
     links = page.locator(".aipo-hero a, .aipo-summary a, .aipo-notes a")
     assert links.count() > 0
@@ -435,7 +435,7 @@ def test_links_in_hero_and_summary_are_safe(
         if not href or href.startswith("#"):
             link.click()
     page.wait_for_timeout(200)  # give any injected handler a chance to run before checking
-    assert page.url.startswith(portal.url(f"models/{XSS_MODEL}/"))
+    assert page.url.startswith(portal.url(f"models/{XSS_MODEL}.html"))
     assert_inert(portal)
 
 
@@ -461,7 +461,7 @@ STRIP_WEEKS = "el => [...el.children].reduce((n, cell) => n + Number(cell.style.
 
 @pytest.mark.parametrize("model_id", sorted(EXPECTED_STATUS))
 def test_status_strips(portal: PortalPage, model_id: str) -> None:
-    portal.goto(f"models/{model_id}/")
+    portal.goto(f"models/{model_id}.html")
     page = portal.page
     # The hero's strip is one painted element; the Status history has one row per item.
     hero = page.locator(".aipo-hero-strip .aipo-strip")
@@ -497,7 +497,7 @@ def test_status_strips(portal: PortalPage, model_id: str) -> None:
 
 def test_status_strip_fits_a_phone(portal: PortalPage) -> None:
     portal.page.set_viewport_size({"width": 390, "height": 844})
-    portal.goto("models/customer-churn/")
+    portal.goto("models/customer-churn.html")
     box = portal.page.locator(".aipo-hero-strip .aipo-strip").bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
 

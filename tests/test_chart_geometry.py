@@ -12,7 +12,7 @@ from test_browser import EXPECTED_STATUS, assert_charts_drawn
 
 pytestmark = pytest.mark.browser
 
-MODEL_PAGES = [f"models/{m}/" for m in sorted(EXPECTED_STATUS)]
+MODEL_PAGES = [f"models/{m}.html" for m in sorted(EXPECTED_STATUS)]
 
 # Every axis of every chart: its orientation (from where its domain line runs), its tick label
 # texts, and the plot group it belongs to. Vega draws an axis as a group with role-axis.
@@ -37,7 +37,7 @@ def chart_axes(portal: PortalPage, selector: str = ".aipo-chart") -> dict[str, l
     return out
 
 
-@pytest.mark.parametrize("path", [*MODEL_PAGES, "dashboard/"], ids=lambda p: p.strip("/"))
+@pytest.mark.parametrize("path", [*MODEL_PAGES, "dashboard.html"], ids=lambda p: p.strip("/"))
 def test_time_axes_never_repeat_a_label(portal: PortalPage, path: str) -> None:
     portal.goto(path)
     assert_charts_drawn(portal)
@@ -108,7 +108,7 @@ def percent(label: str) -> float:
 
 @pytest.mark.parametrize("model_id", ["supply-chain-forecast", "fraud-prevention"])
 def test_drift_share_and_kpi_drops_have_their_own_axes(portal: PortalPage, model_id: str) -> None:
-    portal.goto(f"models/{model_id}/")
+    portal.goto(f"models/{model_id}.html")
     assert_charts_drawn(portal)
     panels = geometry(portal, "drift-time")
     share, drops, cells = panels["0"], panels["1"], panels["2"]
@@ -132,7 +132,7 @@ def test_drift_share_and_kpi_drops_have_their_own_axes(portal: PortalPage, model
 def test_drift_points_sit_in_the_middle_of_their_period(portal: PortalPage, model_id: str) -> None:
     """The share and each KPI's outcome describe the same period and are drawn at its middle,
     above the centre of the period's cells."""
-    portal.goto(f"models/{model_id}/")
+    portal.goto(f"models/{model_id}.html")
     assert_charts_drawn(portal)
     panels = geometry(portal, "drift-time")
     centres = sorted({round((r["left"] + r["right"]) / 2, 0) for r in panels["2"]["rects"]})
@@ -145,7 +145,7 @@ def test_drift_points_sit_in_the_middle_of_their_period(portal: PortalPage, mode
 
 
 def test_stale_kpi_is_marked_from_its_newest_row(portal: PortalPage) -> None:
-    portal.goto("models/customer-churn/")
+    portal.goto("models/customer-churn.html")
     assert_charts_drawn(portal)
     stale = geometry(portal, "kpi-campaign_uplift")["root"]
     labels = [t for t in stale["texts"] if t["text"].startswith("no data since")]
@@ -186,7 +186,7 @@ def test_lines_are_drawn_inside_the_plot_not_on_its_edges(portal: PortalPage, pa
 
 
 def test_segment_chart_shows_tolerance_and_worst_segment(portal: PortalPage) -> None:
-    portal.goto("models/fraud-prevention/")
+    portal.goto("models/fraud-prevention.html")
     assert_charts_drawn(portal)
     p = geometry(portal, "segments-false_positive_rate")["root"]
     assert [t["text"] for t in p["texts"]] == ["worst: 65+"]

@@ -44,4 +44,4 @@ def test_wheel_installs_into_a_fresh_venv_and_scaffolds_a_portal(tmp_path):
     assert "aipo-portal==0.1.0" in (gov / "requirements.txt").read_text().splitlines()
     _run([str(bin_ / "aipo"), "check"], gov, env)
     _run([str(bin_ / "mkdocs"), "build", "--strict"], gov, env)
-    assert (gov / "site" / "models" / "example-model" / "index.html").is_file()
+    assert (gov / "site" / "models" / "example-model.html").is_file()

@@ -411,7 +411,7 @@ def test_the_built_portal_dates_the_demo_findings_from_git(
     site = tmp_path / "site"
     result = run_mkdocs(demo_git_repo.path, site_dir=site)
     assert result.returncode == 0, result.stderr
-    html = (site / "models" / "supply-chain-forecast" / "index.html").read_text()
+    html = (site / "models" / "supply-chain-forecast.html").read_text()
     table = html[html.index("aipo-findings") :]
     table = table[: table.index("</table>")]
     assert "<th>Since</th>" in table

@@ -41,14 +41,14 @@ def demo_site(tmp_path_factory) -> Path:
 
 def test_demo_builds_every_generated_file(demo_site):
     for model in ("fraud-prevention", "customer-churn", "supply-chain-forecast"):
-        assert (demo_site / "models" / model / "index.html").is_file()
+        assert (demo_site / "models" / f"{model}.html").is_file()
         assert (demo_site / "models" / model / "kpis.csv").is_file()
         assert (demo_site / "badges" / f"{model}.svg").is_file()
         assert (demo_site / "badges" / f"{model}.json").is_file()
     for path in (
-        "dashboard/index.html",
-        "reference/charter/index.html",
-        "reference/policy/index.html",
+        "dashboard.html",
+        "reference/charter.html",
+        "reference/policy.html",
         "schema/charter.schema.json",
         "assets/aipo/vega.js",
         "assets/aipo/aipo.js",
@@ -71,8 +71,8 @@ def test_pages_load_nothing_from_other_hosts(demo_site):
 
 
 def test_dashboard_lists_models_with_status(demo_site):
-    html = (demo_site / "dashboard" / "index.html").read_text()
-    rows = re.findall(r'data-status="(\w+)" data-model="([\w-]+)"', html)
+    html = (demo_site / "dashboard.html").read_text()
+    rows = re.findall(r'<tr [^>]*data-status="(\w+)"[^>]* data-model="([\w-]+)"', html)
     assert sorted(rows, key=lambda r: r[1]) == [
         ("BREACH", "customer-churn"),
         ("WARN", "fraud-prevention"),
@@ -82,7 +82,7 @@ def test_dashboard_lists_models_with_status(demo_site):
 
 
 def test_model_page_sections_and_nav(demo_site):
-    html = (demo_site / "models" / "supply-chain-forecast" / "index.html").read_text()
+    html = (demo_site / "models" / "supply-chain-forecast.html").read_text()
     for heading in ("KPIs", "Compliance", "Business outcomes", "Data sources", "Risks",
                     "Escalation ladder", "Decision rights", "Operating rhythm", "Onboarding"):  # fmt: skip
         assert f">{heading}<" in html or f'id="{heading.lower().replace(" ", "-")}"' in html, (
@@ -106,22 +106,22 @@ def test_both_questions_are_answered_on_model_pages_and_the_dashboard(demo_site)
         "supply-chain-forecast": ("no", "no"),
     }
     for model, (performance, governance) in answers.items():
-        hero = _hero((demo_site / "models" / model / "index.html").read_text())
+        hero = _hero((demo_site / "models" / f"{model}.html").read_text())
         assert ">Is this model performing as intended?</p>" in hero
         assert ">Is this model governed as required?</p>" in hero
         assert f'data-question="performance" data-answer="{performance}"' in hero
         assert f'data-question="governance" data-answer="{governance}"' in hero
-    churn = _hero((demo_site / "models" / "customer-churn" / "index.html").read_text())
+    churn = _hero((demo_site / "models" / "customer-churn.html").read_text())
     assert (
         '"aipo-pill aipo-pill-answer aipo-answer-at-risk">At risk</span> Top-decile lift' in churn
     )
-    dash = (demo_site / "dashboard" / "index.html").read_text()
+    dash = (demo_site / "dashboard.html").read_text()
     assert (
         '<th data-sort="num" title="Is this model performing as intended?">Performing?</th>'
         '<th data-sort="num" title="Is this model governed as required?">Governed?</th>'
     ) in dash
     for model, (performance, governance) in answers.items():
-        row = dash.split(f'data-model="{model}"', 1)[1].split("</tr>", 1)[0]
+        row = re.split(rf'<tr [^>]*data-model="{model}">', dash, maxsplit=1)[1].split("</tr>")[0]
         cells = re.findall(
             r'class="aipo-verdict-cell"[^>]* data-value="(\d)" data-answer="([a-z ]+)"', row
         )
@@ -147,7 +147,7 @@ def test_new_and_retired_models_say_what_is_not_judged(mini_repo, tmp_path):
 
 
 def test_chart_data_urls_resolve(demo_site):
-    page = demo_site / "models" / "fraud-prevention" / "index.html"
+    page = demo_site / "models" / "fraud-prevention.html"
     specs = re.findall(r'<script type="application/json">(.*?)</script>', page.read_text())
     urls = {
         layer["data"]["url"]
@@ -155,10 +155,12 @@ def test_chart_data_urls_resolve(demo_site):
         for layer in spec.get("layer", [])
         if "url" in layer.get("data", {})
     }
-    # The KPI charts and the fairness chart (the fraud model has a segment check).
-    assert urls == {"kpis.csv", "segments.csv"}
-    assert (page.parent / "kpis.csv").read_text().startswith("metric,date,value,rolling\n")
-    assert (page.parent / "segments.csv").read_text().startswith("metric,segment,date,value\n")
+    # The KPI charts and the fairness chart (the fraud model has a segment check), relative to
+    # the page (models/fraud-prevention.html -> fraud-prevention/kpis.csv).
+    assert urls == {"fraud-prevention/kpis.csv", "fraud-prevention/segments.csv"}
+    kpis, segments = (page.parent / "fraud-prevention" / n for n in ("kpis.csv", "segments.csv"))
+    assert kpis.read_text().startswith("metric,date,value,rolling\n")
+    assert segments.read_text().startswith("metric,segment,date,value\n")
 
 
 def _build_at(root: Path, site: Path, clock: str) -> None:
@@ -206,7 +208,7 @@ def test_as_of_from_environment_unless_pinned(repo_root, mini_repo, tmp_path):
     site = tmp_path / "demo-site"
     result = run_mkdocs(repo_root, site_dir=site, env={"AIPO_AS_OF": "2026-12-31"})
     assert result.returncode == 0, result.stderr
-    assert "Evaluated 2026-11-20" in (site / "dashboard" / "index.html").read_text()
+    assert "Evaluated 2026-11-20" in (site / "dashboard.html").read_text()
 
 
 def test_bad_input_fails_cleanly_and_keeps_the_previous_site(mini_repo):
@@ -400,9 +402,9 @@ def test_pages_carry_revision_and_history_from_git(demo_git_repo, tmp_path):
     result = run_mkdocs(repo.path, site_dir=site)
     assert result.returncode == 0, result.stderr
     stamp = f"Source: commit {sha[:7]} of 2026-11-02 · Evaluated as of 2026-11-20"
-    for page in ("index.html", "dashboard/index.html", "models/fraud-prevention/index.html"):
+    for page in ("index.html", "dashboard.html", "models/fraud-prevention.html"):
         assert stamp in (site / page).read_text(), page
-    html = (site / "models" / "fraud-prevention" / "index.html").read_text()
+    html = (site / "models" / "fraud-prevention.html").read_text()
     history = html[html.index('id="history"') :]
     assert "Grace Reviewer" in history and "Rename the fraud model &lt;for EU&gt;" in history
     assert history.index("Grace Reviewer") < history.index("Demo governance repository")

@@ -176,13 +176,13 @@ def test_init_builds_with_mkdocs_strict(tmp_path):
     site = root / "site"
     for page in (
         "index.html",
-        "dashboard/index.html",
-        "models/example-model/index.html",
-        "reference/charter/index.html",
-        "reference/policy/index.html",
+        "dashboard.html",
+        "models/example-model.html",
+        "reference/charter.html",
+        "reference/policy.html",
     ):
         assert (site / page).is_file(), page
-    assert "Example propensity model" in (site / "dashboard/index.html").read_text()
+    assert "Example propensity model" in (site / "dashboard.html").read_text()
 
 
 # --- new ------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def index_docs(site: Path) -> list[dict[str, Any]]:
 
 def page_text(docs: list[dict[str, Any]], model_id: str) -> tuple[str, str]:
     """The text of a model page's first entry (the hero) and of all its entries, unescaped."""
-    location = f"models/{model_id}/"
+    location = f"models/{model_id}.html"
     entries = [d for d in docs if d["location"].split("#", 1)[0] == location]
     assert entries, f"{location} is not in the search index"
     first = next(d for d in entries if d["location"] == location)
@@ -71,7 +71,7 @@ def test_a_kpi_that_is_ok_is_indexed(demo_site: Path) -> None:
     found = 0
     for charter_path in MODELS:
         charter = yaml.safe_load(charter_path.read_text(encoding="utf-8"))
-        page = (demo_site / "models" / charter["id"] / "index.html").read_text(encoding="utf-8")
+        page = (demo_site / "models" / f"{charter['id']}.html").read_text(encoding="utf-8")
         ok = set(re.findall(r'<tr class="aipo-row-ok" data-metric="([^"]+)"', page))
         first, _ = page_text(docs, charter["id"])
         for k in charter["kpis"]:
@@ -84,7 +84,7 @@ def test_a_kpi_that_is_ok_is_indexed(demo_site: Path) -> None:
 @pytest.mark.build
 def test_search_terms_are_hidden_and_the_numbers_stay_out_of_the_index(demo_site: Path) -> None:
     docs = index_docs(demo_site)
-    page = (demo_site / "models" / "customer-churn" / "index.html").read_text(encoding="utf-8")
+    page = (demo_site / "models" / "customer-churn.html").read_text(encoding="utf-8")
     assert re.search(r'<div class="aipo-search-terms" hidden>', page)
     for doc in docs:
         if not doc["location"].startswith("models/"):
@@ -128,7 +128,7 @@ def test_search_box_finds_a_model_by_a_data_source(
     open_portal: OpenPortal, demo_server: SiteServer
 ) -> None:
     portal = open_portal(demo_server)
-    portal.goto("dashboard/")
+    portal.goto("dashboard.html")
     page = portal.page
     box = page.locator("input.md-search__input")
     box.click()
@@ -138,5 +138,5 @@ def test_search_box_finds_a_model_by_a_data_source(
     hrefs = page.eval_on_selector_all(
         ".md-search-result__item a", "els => els.map(a => a.getAttribute('href'))"
     )
-    assert any("models/supply-chain-forecast/" in (h or "") for h in hrefs), hrefs
+    assert any("models/supply-chain-forecast.html" in (h or "") for h in hrefs), hrefs
     assert portal.page_errors == []

@@ -72,8 +72,15 @@ def sitemap_locs(site: Path) -> list[str]:
 
 
 def page_urls(site: Path) -> set[str]:
-    """The URL (relative to the site root) of every page MkDocs wrote (directory URLs)."""
+    """The URL (relative to the site root) of every page MkDocs wrote: ``x.html`` with Material's
+    offline plugin (use_directory_urls: false, as the demo and the scaffold), ``x/`` without."""
     out = set()
+    if (site / "dashboard.html").is_file():
+        for path in site.rglob("*.html"):
+            rel = path.relative_to(site).as_posix()
+            if rel != "404.html" and not rel.startswith("assets/"):
+                out.add(rel)
+        return out
     for path in site.rglob("index.html"):
         rel = path.parent.relative_to(site).as_posix()
         out.add("" if rel == "." else rel + "/")
@@ -112,14 +119,14 @@ def test_the_demo_sitemap_lists_every_page_under_site_url(demo_site: Path) -> No
     expected = {DEMO_SITE_URL + url for url in page_urls(demo_site)}
     # aipo's generated pages (File.generated), not only the hand-written ones.
     for url in (
-        "",
-        "dashboard/",
-        "models/fraud-prevention/",
-        "models/customer-churn/",
-        "models/supply-chain-forecast/",
-        "reference/charter/",
-        "reference/policy/",
-        "guide/publishing/",
+        "index.html",
+        "dashboard.html",
+        "models/fraud-prevention.html",
+        "models/customer-churn.html",
+        "models/supply-chain-forecast.html",
+        "reference/charter.html",
+        "reference/policy.html",
+        "guide/publishing.html",
     ):
         assert DEMO_SITE_URL + url in expected, url
     assert set(locs) == expected
@@ -187,8 +194,8 @@ def test_a_scaffold_with_site_url_builds_a_404_page_for_its_sub_path(
     assert NO_SITE_URL not in result.stderr
     assert_404_under(site, "/gov/")
     locs = sitemap_locs(site)
-    assert "https://example.org/gov/models/example-model/" in locs
-    assert "https://example.org/gov/dashboard/" in locs
+    assert "https://example.org/gov/models/example-model.html" in locs
+    assert "https://example.org/gov/dashboard.html" in locs
 
 
 # --- mike -----------------------------------------------------------------------------------------
@@ -218,8 +225,8 @@ def test_mike_version_folders_get_their_own_404_page_and_sitemap(
         assert_404_under(folder, base)
         locs = sitemap_locs(folder)
         assert set(locs) == {f"{DEMO_SITE_URL}{version}/{url}" for url in page_urls(folder)}
-        assert f"{DEMO_SITE_URL}{version}/models/fraud-prevention/" in locs
-        assert f"{DEMO_SITE_URL}{version}/dashboard/" in locs
+        assert f"{DEMO_SITE_URL}{version}/models/fraud-prevention.html" in locs
+        assert f"{DEMO_SITE_URL}{version}/dashboard.html" in locs
 
 
 # --- in a browser ---------------------------------------------------------------------------------

@@ -101,11 +101,11 @@ def test_freeze_an_audit_version_then_publish_latest(
         "2026-Q4": {"version": "2026-Q4", "title": "2026-Q4 (frozen)", "aliases": []},
     }
     # The frozen audit version is complete and unchanged by the later publish.
-    dashboard = show(origin, "gh-pages:2026-Q4/dashboard/index.html")
+    dashboard = show(origin, "gh-pages:2026-Q4/dashboard.html")
     assert "Card payment fraud prevention" in dashboard
     assert "Card fraud prevention (v2)" not in dashboard
     assert '"provider": "mike"' in dashboard or '"provider":"mike"' in dashboard
-    assert "Card fraud prevention (v2)" in show(origin, f"gh-pages:{version}/dashboard/index.html")
+    assert "Card fraud prevention (v2)" in show(origin, f"gh-pages:{version}/dashboard.html")
     # `latest` is an alias of the new version, and the site root sends visitors to it.
     tree = subprocess.run(
         ["git", "ls-tree", "gh-pages", "latest"], cwd=origin, capture_output=True, text=True

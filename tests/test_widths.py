@@ -26,11 +26,11 @@ WIDTHS = [390, 768, 1400, 1920]
 MODELS = sorted(path.stem for path in (ROOT / "content" / "models").glob("*.yaml"))
 PAGES = [
     "",
-    "dashboard/",
-    *(f"models/{model}/" for model in MODELS),
-    "reference/charter/",
-    "reference/policy/",
-    "guide/reading-the-portal/",
+    "dashboard.html",
+    *(f"models/{model}.html" for model in MODELS),
+    "reference/charter.html",
+    "reference/policy.html",
+    "guide/reading-the-portal.html",
 ]
 CHART_TIMEOUT_MS = 45_000
 CHARTS_SETTLED = """() => [...document.querySelectorAll('.aipo-chart')].every(
@@ -147,7 +147,7 @@ def test_page_fits_the_window(portal: PortalPage, path: str, width: int) -> None
 
 @pytest.mark.parametrize("width", [1400, 1920])
 def test_dashboard_fits_its_box_on_desktops(portal: PortalPage, width: int) -> None:
-    page = open_at(portal, "dashboard/", width)
+    page = open_at(portal, "dashboard.html", width)
     wrap = page.eval_on_selector(
         ".aipo-dashboard",
         """el => ({columns: el.querySelectorAll('thead th').length,
@@ -165,7 +165,7 @@ def test_dashboard_fits_its_box_on_desktops(portal: PortalPage, width: int) -> N
 
 
 def test_dashboard_is_cards_on_a_phone(portal: PortalPage) -> None:
-    page = open_at(portal, "dashboard/", 390)
+    page = open_at(portal, "dashboard.html", 390)
     cards = page.eval_on_selector_all(
         ".aipo-dashboard tbody tr",
         """rows => rows.map(row => ({

@@ -18,7 +18,7 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
@@ -28,6 +28,7 @@ from ..errors import AipoError
 from ..load.repository import Layout
 from ..load.source import WorkingTree
 from ..pipeline import Portal, PortalOptions, build_portal, resolve_as_of, source_revision
+from ..render.assets import IFRAME_WORKER
 from ..render.blocks import fill
 from ..render.pages import PORTFOLIO_MARK, Paths, render_portfolio
 from .config import AipoConfig
@@ -36,6 +37,8 @@ __all__ = ["AipoPlugin"]
 
 log = get_plugin_logger("aipo")
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+# What Material's offline plugin (material/plugins/offline/plugin.py) adds to extra.polyfills.
+MATERIAL_WORKER_SHIM = "https://unpkg.com/iframe-worker/shim"
 # Logged (INFO, so `--strict` builds pass) after a build without site_url. MkDocs serves the 404
 # page at any depth, so it links it from site_url's path, or from "/" without one; and it lists
 # pages in sitemap.xml only under site_url. A portal at the root of its host needs no site_url for
@@ -61,11 +64,14 @@ class AipoPlugin(BasePlugin[AipoConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
 
+    # After Material's offline plugin (priority 0), which adds its Web Worker shim from a CDN.
+    @event_priority(-100)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
         self._root = Path(config.config_file_path or ".").resolve().parent
         assets = self.config.assets_dir.strip("/")
+        _local_worker_shim(config, f"{assets}/{IFRAME_WORKER}")
         for script in (f"{assets}/vega.js", f"{assets}/aipo.js"):
             if script not in [str(s) for s in config.extra_javascript]:
                 config.extra_javascript.append(script)
@@ -236,6 +242,20 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             if path.exists() and not _inside(path, docs):
                 server.watch(os.fspath(path))
         return server
+
+
+def _local_worker_shim(config: MkDocsConfig, local: str) -> None:
+    """Serve the iframe-worker shim from the site instead of unpkg.com.
+
+    Material's offline plugin (which makes search work from ``file://``) appends the shim's CDN
+    address to ``extra.polyfills``; the portal must request nothing from other hosts, so aipo
+    ships the same file and points the polyfill at it. A shim the user chose is kept.
+    """
+    polyfills = config.extra.get("polyfills")
+    if isinstance(polyfills, list):
+        config.extra["polyfills"] = [
+            local if str(s) == MATERIAL_WORKER_SHIM else s for s in polyfills
+        ]
 
 
 def _site_url_as_folder(config: MkDocsConfig) -> None:

@@ -7,7 +7,10 @@ import os
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["static_files", "vega_bundle"]
+__all__ = ["IFRAME_WORKER", "static_files", "vega_bundle"]
+
+# Material's offline plugin adds this Web Worker shim from unpkg.com; aipo serves a vendored copy.
+IFRAME_WORKER = "iframe-worker.js"
 
 
 def _cache_dir() -> Path:
@@ -45,6 +48,7 @@ def vega_bundle() -> str:
 
 @functools.cache
 def static_files() -> dict[str, str]:
-    """aipo.js and aipo.css from the package."""
+    """aipo.js, aipo.css and the vendored iframe-worker shim (search from disk) from the package."""
     folder = resources.files("aipo_site.render") / "static"
-    return {name: (folder / name).read_text(encoding="utf-8") for name in ("aipo.js", "aipo.css")}
+    names = ("aipo.js", "aipo.css", IFRAME_WORKER)
+    return {name: (folder / name).read_text(encoding="utf-8") for name in names}

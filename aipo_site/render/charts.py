@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..fmt import fmt_pct
+from ..fmt import fmt_pct, fmt_value
 from ..model.charter import Direction, Risk
 from ..model.results import DriftResult, FeatureDrift, KpiResult, SegmentResult
 
@@ -95,6 +95,57 @@ def _template_json(chart: Any, config: dict[str, Any]) -> str:
     spec.pop("$schema", None)
     spec["config"] = config
     return json.dumps(spec, sort_keys=True)
+
+
+def _accessible(spec: dict[str, Any], description: str, table: dict[str, Any]) -> dict[str, Any]:
+    """Give a chart its text alternative.
+
+    ``description`` says the key numbers in words; Vega puts it on the drawn SVG as its
+    accessible name. ``table`` is the chart's data, which aipo.js shows as a table on request
+    (``usermeta`` is Vega-Lite's place for data its compiler ignores): either ``columns`` and
+    ``rows``, or the ``url`` of the chart's CSV with the ``columns`` to show and a ``filter``
+    (``{"field": ..., "equal": ...}``) selecting the chart's rows. Marks and axes are kept out
+    of the accessibility tree (``config.aria``): read one by one they say less than the two.
+    """
+    spec["description"] = description
+    spec["usermeta"] = {"aipoTable": table}
+    spec.setdefault("config", {})["aria"] = False
+    return spec
+
+
+def _num(value: float | None, unit: str | None = None) -> str:
+    return fmt_value(value, unit) if value is not None else "no value"
+
+
+def _day(ms: float) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).date().isoformat()
+
+
+def kpi_description(kpi: KpiResult) -> str:
+    """The key numbers of a KPI's chart, in words."""
+    series = kpi.series
+    assert series is not None
+    first, last = (np.datetime_as_string(series.dates[[0, -1]], unit="D")).tolist()
+    lo, hi = float(np.nanmin(series.values)), float(np.nanmax(series.values))
+    parts = [
+        f"{kpi.name}: {len(series.values)} daily values from {first} to {last}, "
+        f"between {_num(lo, kpi.unit)} and {_num(hi, kpi.unit)}",
+        f"{kpi.aggregation.value} of {kpi.window_days} days: {_num(kpi.value, kpi.unit)}, "
+        f"status {kpi.status.value}",
+    ]
+    t = kpi.thresholds
+    if t is not None:
+        side = "above" if kpi.direction is Direction.lower_is_better else "below"
+        parts.append(
+            f"warn {side} {_num(t.warn, kpi.unit)}, breach {side} {_num(t.breach, kpi.unit)}"
+        )
+    if kpi.baseline is not None:
+        drop = ""
+        if kpi.drop is not None:
+            worse = "worse" if kpi.drop > 0 else "better"
+            drop = f", the window value {fmt_pct(abs(kpi.drop))} {worse} than it"
+        parts.append(f"original baseline {_num(kpi.baseline, kpi.unit)}{drop}")
+    return "; ".join(parts) + "."
 
 
 def series_csv(kpis: list[KpiResult]) -> str:
@@ -240,7 +291,7 @@ def segment_chart_spec(result: SegmentResult, data_url: str) -> dict[str, Any] |
                     "label": f"worst: {result.worst.segment}",
                 }
             )
-    return _fill(
+    spec = _fill(
         json.loads(_segment_template()),
         {
             "series": {
@@ -254,6 +305,25 @@ def segment_chart_spec(result: SegmentResult, data_url: str) -> dict[str, Any] |
             "worst": {"values": worst},
         },
         {"metric": result.check.metric, **time_axis(*_series_span(result.series.values()))},
+    )
+    latest = ", ".join(
+        f"{v.segment} {_num(v.value, result.unit)}"
+        for v in sorted(result.values, key=lambda v: v.segment)
+    )
+    worst = (
+        f"; worst segment {result.worst.segment}, gap {_num(result.gap, result.unit)}"
+        if result.worst is not None and result.gap is not None
+        else ""
+    )
+    return _accessible(
+        spec,
+        f"{result.name} by segment, {len(result.series)} segments; latest window values: "
+        f"{latest}{worst}; status {result.status.value}.",
+        {
+            "url": data_url,
+            "filter": {"field": "metric", "equal": result.check.metric},
+            "columns": [["segment", "Segment"], ["date", "Date"], ["value", "Window value"]],
+        },
     )
 
 
@@ -429,7 +499,16 @@ def kpi_chart_spec(
     if x_domain is None:
         for layer in spec["layer"]:
             layer.get("encoding", {}).get("x", {}).get("scale", {}).pop("domain", None)
-    return spec
+    rolling = f"{kpi.aggregation.value} of {kpi.window_days} days"
+    return _accessible(
+        spec,
+        kpi_description(kpi),
+        {
+            "url": data_url,
+            "filter": {"field": "metric", "equal": kpi.metric},
+            "columns": [["date", "Date"], ["value", "Daily value"], ["rolling", rolling]],
+        },
+    )
 
 
 def stale_rows(kpi: KpiResult, x_domain: tuple[float, float] | None) -> list[dict[str, Any]]:
@@ -510,10 +589,25 @@ def risk_chart_spec(risks: list[Risk]) -> dict[str, Any] | None:
         }
         for (li, im), items in sorted(cells.items())
     ]
-    return _fill(
+    spec = _fill(
         json.loads(_risk_template()),
         {"grid": {"values": grid}, "risks": {"values": rows}},
         {},
+    )
+    listed = [
+        f"R{i} {r.title} (likelihood {r.likelihood}, impact {r.impact})"
+        for i, r in enumerate(risks, start=1)
+    ]
+    return _accessible(
+        spec,
+        f"Likelihood × impact of {len(risks)} risks: " + "; ".join(listed) + ".",
+        {
+            "columns": ["Risk", "Title", "Likelihood", "Impact", "Likelihood × impact"],
+            "rows": [
+                [f"R{i}", r.title, r.likelihood, r.impact, r.likelihood * r.impact]
+                for i, r in enumerate(risks, start=1)
+            ],
+        },
     )
 
 
@@ -559,7 +653,24 @@ def drift_overlay_spec(feature: FeatureDrift) -> dict[str, Any] | None:
     for label, ref, cur in zip(h.labels, h.reference, h.current, strict=True):
         rows.append({"bin": label, "window": "reference", "share": ref})
         rows.append({"bin": label, "window": "current", "share": cur})
-    return _fill(json.loads(_overlay_template()), {"bins": {"values": rows}}, {})
+    spec = _fill(json.loads(_overlay_template()), {"bins": {"values": rows}}, {})
+    measure = (
+        drift_measure_text(feature.method, feature.value, feature.p_value)
+        if feature.value is not None
+        else "no measure"
+    )
+    return _accessible(
+        spec,
+        f"{feature.name}: reference and current share of values in {len(h.labels)} bins; "
+        f"{measure}; status {feature.status.value}.",
+        {
+            "columns": ["Bin", "Reference share", "Current share"],
+            "rows": [
+                [label, fmt_pct(ref), fmt_pct(cur)]
+                for label, ref, cur in zip(h.labels, h.reference, h.current, strict=True)
+            ],
+        },
+    )
 
 
 @functools.cache
@@ -751,7 +862,7 @@ def drift_time_spec(result: DriftResult, kpis: list[KpiResult]) -> dict[str, Any
     ]
     first = min(spans.values(), key=lambda r: r["period"])["period"]
     last = max(spans.values(), key=lambda r: r["next"])["next"]
-    return _fill(
+    spec = _fill(
         json.loads(_drift_time_template()),
         {
             "shares": {"values": shares},
@@ -760,6 +871,20 @@ def drift_time_spec(result: DriftResult, kpis: list[KpiResult]) -> dict[str, Any
             "cells": {"values": cells},
         },
         time_axis(first, last),
+    )
+    newest, share = result.share_over_time[-1]
+    moved = sorted({c["feature"] for c in cells if c["status"] != "OK"})
+    table = [[_day(r["period"]), r["series"], fmt_pct(r["share"]), ""] for r in shares]
+    table += [[_day(r["period"]), r["series"], fmt_pct(r["drop"]), ""] for r in drops]
+    table += [[_day(c["period"]), c["feature"], c["measure"], c["status"]] for c in cells]
+    table.sort(key=lambda row: row[0])
+    return _accessible(
+        spec,
+        f"Drift over time, {len(shares)} periods from {_day(first)}: share of drifted "
+        f"inputs in the newest period (from {newest.isoformat()}) {fmt_pct(share)} (warn above {fmt_pct(result.share_tiers.warn)}, breach above "
+        f"{fmt_pct(result.share_tiers.breach)}); features not OK in some period: "
+        f"{', '.join(moved) or 'none'}; {len({r['series'] for r in drops})} KPI drops shown.",
+        {"columns": ["Period from", "Series", "Value", "Tier"], "rows": table},
     )
 
 
@@ -836,4 +961,15 @@ def trend_spec(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     first = min(row["start"] for row in rows)
     last = max(row["next"] for row in rows)
     span = time_axis(_ms(dt.date.fromisoformat(first)), _ms(dt.date.fromisoformat(last)))
-    return _fill(json.loads(_trend_template()), {"trend": {"values": rows}}, span)
+    spec = _fill(json.loads(_trend_template()), {"trend": {"values": rows}}, span)
+    newest = max(row["start"] for row in rows)
+    counts = ", ".join(f"{r['models']} {r['status']}" for r in rows if r["start"] == newest)
+    weeks = len({row["start"] for row in rows})
+    return _accessible(
+        spec,
+        f"Models per status, week by week: {weeks} weeks from {first}; week of {newest}: {counts}.",
+        {
+            "columns": ["Week from", "Status", "Models"],
+            "rows": [[r["start"], r["status"], r["models"]] for r in rows],
+        },
+    )

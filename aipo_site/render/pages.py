@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import posixpath
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from markupsafe import Markup
 
 from ..fmt import fmt_date
-from ..model.charter import Contact, Stage
+from ..model.charter import Contact, Risk, RiskStatus, Stage
 from ..model.results import Level, ModelResult, Portfolio
 from ..model.revision import CommitInfo, Revision
 from . import badges, charts
@@ -18,13 +20,21 @@ from .env import Block, environment, safe_url, text
 from .strip import model_strips, portfolio_trend
 
 __all__ = [
+    "IMPACT_NAMES",
+    "LIKELIHOOD_NAMES",
+    "OPEN_RISK_STATUSES",
     "PORTFOLIO_MARK",
+    "RISK_BANDS",
+    "MapRisk",
     "Paths",
     "render_dashboard",
     "render_history",
     "render_model_page",
     "render_portfolio",
     "render_stamp",
+    "risk_band",
+    "risk_map",
+    "status_by_unit",
 ]
 
 # A hand-written page shows the live portfolio where a line of it holds exactly this comment.
@@ -179,7 +189,12 @@ def render_model_page(
             continue
         caption = f"daily values (thin) and {k.aggregation.value} of {k.window_days} days (bold)"
         if k.thresholds:
-            caption += "; amber and red bands are the warn and breach zones"
+            caption += (
+                "; amber and red bands are the warn and breach zones of today's thresholds (from "
+                f"the {k.threshold_source or 'charter'}), which also judge every past day shown "
+                "here and in the status history; a change of thresholds is a commit (History "
+                "below), not drawn here"
+            )
         if k.baseline is not None:
             caption += "; grey dashed line is the original baseline"
         for stale in charts.stale_rows(k, x_domain):
@@ -242,23 +257,141 @@ def render_model_page(
             },
         )
     )
-    data = {
-        paths.model_data(m.id): charts.series_csv(m.kpis),
-        paths.badge_svg(m.id): svg,
-        paths.badge_json(m.id): badges.badge_json(m),
-    }
+    data = {paths.badge_svg(m.id): svg, paths.badge_json(m.id): badges.badge_json(m)}
+    if kpi_charts:
+        _chart_data(data, paths.model_data(m.id), charts.series_csv(m.kpis))
     if any(v["spec"] for v in segment_views):
-        data[paths.segment_data(m.id)] = charts.segments_csv(m.segments)
+        _chart_data(data, paths.segment_data(m.id), charts.segments_csv(m.segments))
     return page_text, data
+
+
+def _chart_data(files: dict[str, str], path: str, csv_text: str) -> None:
+    """A chart's CSV, and the same text as a script beside it (``kpis.csv`` -> ``kpis.js``).
+
+    Over HTTP the chart fetches the CSV. A page opened from disk (``file://``) may not fetch
+    files, but may load scripts: there aipo.js loads the script, which hands the text to
+    ``aipoData``. ``json.dumps`` escapes every non-ASCII character, so the script is plain ASCII.
+    """
+    files[path] = csv_text
+    files[data_script_path(path)] = f"aipoData(document.currentScript,{json.dumps(csv_text)});\n"
+
+
+def data_script_path(csv_path: str) -> str:
+    """Where the script copy of a chart's CSV goes (what aipo.js loads from disk)."""
+    return csv_path.removesuffix(".csv") + ".js"
 
 
 def _svg_width(svg: str) -> int:
     return int(svg.split('width="', 1)[1].split('"', 1)[0])
 
 
+# The portfolio risk map shows the risks still carried at their likelihood and impact: "open" (no
+# mitigation in place yet) and "accepted" (the business decided to carry it as it is). A
+# "mitigated" risk has its mitigation in place and a "closed" one no longer applies.
+OPEN_RISK_STATUSES = frozenset({RiskStatus.open, RiskStatus.accepted})
+LIKELIHOOD_NAMES = ("rare", "unlikely", "possible", "likely", "almost certain")  # 1..5
+IMPACT_NAMES = ("negligible", "minor", "moderate", "major", "severe")  # 1..5
+# Severity bands of the score likelihood x impact (1..25): name, lowest and highest score.
+RISK_BANDS = (("low", 1, 4), ("medium", 5, 9), ("high", 10, 16), ("critical", 20, 25))
+# The dashboard's filters in its URL query string (read and written by aipo.js). Not "q": that
+# one opens Material's search dialog.
+FILTER_PARAMS = {"status": "status", "unit": "unit", "text": "text"}
+MODELS_ANCHOR = "models"
+
+
+def risk_band(score: int) -> str:
+    """The severity band of a likelihood x impact score (1..25)."""
+    return next(name for name, _lo, hi in RISK_BANDS if score <= hi)
+
+
+@dataclass(frozen=True)
+class MapRisk:
+    """One open risk on the portfolio risk map: ``number`` is its R-number on the model page."""
+
+    model: ModelResult
+    number: int
+    risk: Risk
+
+
+def risk_map(portfolio: Portfolio) -> dict[tuple[int, int], list[MapRisk]]:
+    """Every open risk (OPEN_RISK_STATUSES) of every model by (likelihood, impact); a cell's
+    risks are ordered by model name, then by their order in the charter."""
+    cells: dict[tuple[int, int], list[MapRisk]] = {}
+    for m in portfolio.models:
+        for number, r in enumerate(m.charter.risks, start=1):
+            if r.status in OPEN_RISK_STATUSES:
+                cells.setdefault((r.likelihood, r.impact), []).append(MapRisk(m, number, r))
+    for items in cells.values():
+        items.sort(key=lambda x: (x.model.charter.name.casefold(), x.model.id, x.number))
+    return cells
+
+
+def status_by_unit(portfolio: Portfolio) -> dict[str, dict[Level, int]]:
+    """Models per status for each business unit, units in alphabetical order."""
+    out: dict[str, dict[Level, int]] = {}
+    for m in portfolio.models:
+        out.setdefault(m.charter.business_unit, dict.fromkeys(Level, 0))[m.status] += 1
+    return dict(sorted(out.items(), key=lambda item: (item[0].casefold(), item[0])))
+
+
+def _filter_href(base: str, status: Level | None = None, unit: str | None = None) -> str:
+    """A link to the dashboard (``base``, relative to itself) filtered to a status and a unit."""
+    params = {}
+    if status is not None:
+        params[FILTER_PARAMS["status"]] = status.label
+    if unit is not None:
+        params[FILTER_PARAMS["unit"]] = unit
+    query = urlencode(params, quote_via=quote, safe="")
+    return f"{base}?{query}#{MODELS_ANCHOR}" if query else f"{base}#{MODELS_ANCHOR}"
+
+
+def _units_view(portfolio: Portfolio, base: str, levels: list[Level]) -> dict[str, Any]:
+    rows = []
+    for unit, counts in status_by_unit(portfolio).items():
+        cells = [
+            {"level": lv, "n": counts[lv], "href": _filter_href(base, lv, unit)} for lv in levels
+        ]
+        total = sum(counts.values())
+        rows.append(
+            {"unit": unit, "cells": cells, "total": total, "href": _filter_href(base, None, unit)}
+        )
+    totals = portfolio.counts()
+    return {
+        "rows": rows,
+        "totals": [{"level": lv, "n": totals[lv], "href": _filter_href(base, lv)} for lv in levels],
+        "total": len(portfolio.models),
+        "href": _filter_href(base),
+    }
+
+
+def _risk_map_view(portfolio: Portfolio, paths: Paths, page: str) -> dict[str, Any]:
+    cells = risk_map(portfolio)
+    urls = {
+        m.id: paths.relative(page, paths.page_url(paths.model_page(m.id))) + "#risks"
+        for m in portfolio.models
+    }
+    rows = []
+    for li in range(5, 0, -1):
+        row = []
+        for im in range(1, 6):
+            score = li * im
+            risks = [{"r": x, "url": urls[x.model.id]} for x in cells.get((li, im), [])]
+            row.append({"impact": im, "score": score, "band": risk_band(score), "risks": risks})
+        rows.append({"likelihood": li, "name": LIKELIHOOD_NAMES[li - 1], "cells": row})
+    return {
+        "rows": rows,
+        "impacts": [{"impact": i, "name": IMPACT_NAMES[i - 1]} for i in range(1, 6)],
+        "count": sum(len(v) for v in cells.values()),
+        "models": len({x.model.id for v in cells.values() for x in v}),
+        "bands": RISK_BANDS,
+    }
+
+
 def render_dashboard(portfolio: Portfolio, paths: Paths, title: str = "Portfolio dashboard") -> str:
     """The portfolio dashboard page (Markdown)."""
     page = paths.dashboard
+    self_url = paths.relative(page, paths.page_url(page))
+    levels = [Level.BREACH, Level.WARN, Level.OK]
     rows = []
     for m in sorted(portfolio.models, key=lambda m: (-m.status, m.charter.name.casefold(), m.id)):
         gaps = sorted({_GAP_LABELS[f.code] for f in m.findings if f.code in _GAP_LABELS})
@@ -289,8 +422,11 @@ def render_dashboard(portfolio: Portfolio, paths: Paths, title: str = "Portfolio
             models=rows,
             counts=portfolio.counts(),
             trend=charts.trend_spec(portfolio_trend(portfolio)),
-            levels=[Level.BREACH, Level.WARN, Level.OK],
+            levels=levels,
             as_of=portfolio.as_of,
+            units=_units_view(portfolio, self_url, levels),
+            risk_map=_risk_map_view(portfolio, paths, page),
+            models_anchor=MODELS_ANCHOR,
         )
     )
 

@@ -73,6 +73,169 @@
     return recolour(spec, map);
   }
 
+  // A page opened from disk (file://) may not fetch files, so a chart's data URL draws axes and
+  // no data there; it may load scripts. Every chart CSV has a script copy beside it (kpis.csv ->
+  // kpis.js, written by aipo_site/render/pages.py) that calls aipoData() with the CSV's text; on
+  // file:// the data is loaded that way and given to the chart inline. Over HTTP the chart
+  // fetches the CSV itself, as before.
+  var dataScripts = {};
+
+  window.aipoData = function (script, text) {
+    var entry = script && dataScripts[script.src];
+    if (entry) entry.resolve(text);
+  };
+
+  function loadDataScript(csvUrl) {
+    var el = document.createElement("script");
+    el.src = csvUrl.replace(/\.csv$/, ".js");
+    var key = el.src;
+    if (dataScripts[key]) return dataScripts[key].promise;
+    var entry = {};
+    entry.promise = new Promise(function (resolve, reject) {
+      entry.resolve = resolve;
+      el.onerror = function () {
+        delete dataScripts[key];
+        reject(new Error("its data file " + key.split("/").pop() + " could not be loaded"));
+      };
+    });
+    dataScripts[key] = entry;
+    document.head.appendChild(el);
+    return entry.promise;
+  }
+
+  // Vega-Lite parses inline data with formula transforms, once per layer that reads it, and a
+  // dataset several layers share is parsed again: a date pattern applied to a parsed date gives
+  // null. "date" (ISO dates, which are UTC) parses the CSV's YYYY-MM-DD values to the same
+  // instants and leaves a parsed date unchanged.
+  function inlineFormat(format) {
+    var out = Object.assign({ type: "csv" }, format || {});
+    if (out.parse && typeof out.parse === "object") {
+      var parse = {};
+      Object.keys(out.parse).forEach(function (field) {
+        var type = out.parse[field];
+        parse[field] = type === "utc:'%Y-%m-%d'" ? "date" : type;
+      });
+      out.parse = parse;
+    }
+    return out;
+  }
+
+  function withDataInline(spec) {
+    if (location.protocol !== "file:") return Promise.resolve(spec);
+    var jobs = [];
+    (function walk(node) {
+      if (Array.isArray(node)) { node.forEach(walk); return; }
+      if (!node || typeof node !== "object") return;
+      Object.keys(node).forEach(function (key) {
+        var value = node[key];
+        if (key === "data" && value && typeof value.url === "string") {
+          var url = new URL(value.url, document.baseURI).href;
+          jobs.push(loadDataScript(url).then(function (text) {
+            var data = { values: text, format: inlineFormat(value.format) };
+            if (value.name) data.name = value.name;
+            node[key] = data;
+          }));
+        } else if (key !== "values") {
+          walk(value);
+        }
+      });
+    })(spec);
+    return Promise.all(jobs).then(function () { return spec; });
+  }
+
+  // --- The data as a table, on request (each chart's usermeta.aipoTable, aipo_site/render/charts.py)
+
+  function parseCsv(text) {
+    var rows = [], row = [], field = "", quoted = false;
+    for (var i = 0; i < text.length; i++) {
+      var ch = text[i];
+      if (quoted) {
+        if (ch === '"') {
+          if (text[i + 1] === '"') { field += '"'; i++; } else { quoted = false; }
+        } else {
+          field += ch;
+        }
+      } else if (ch === '"') {
+        quoted = true;
+      } else if (ch === ",") {
+        row.push(field); field = "";
+      } else if (ch === "\n") {
+        row.push(field); rows.push(row); row = []; field = "";
+      } else if (ch !== "\r") {
+        field += ch;
+      }
+    }
+    if (field !== "" || row.length) { row.push(field); rows.push(row); }
+    return rows;
+  }
+
+  function csvText(url) {
+    var absolute = new URL(url, document.baseURI).href;
+    if (location.protocol === "file:") return loadDataScript(absolute);
+    return fetch(absolute).then(function (response) {
+      if (!response.ok) throw new Error(url + " answered HTTP " + response.status);
+      return response.text();
+    });
+  }
+
+  // Resolves to {columns: [titles], rows: [[cells]]}.
+  function tableData(table) {
+    if (!table.url) return Promise.resolve({ columns: table.columns, rows: table.rows });
+    return csvText(table.url).then(function (text) {
+      var rows = parseCsv(text);
+      var header = rows.shift() || [];
+      var at = function (name) { return header.indexOf(name); };
+      var filter = table.filter ? at(table.filter.field) : -1;
+      var picks = table.columns.map(function (c) { return at(c[0]); });
+      return {
+        columns: table.columns.map(function (c) { return c[1]; }),
+        rows: rows
+          .filter(function (r) { return filter < 0 || r[filter] === table.filter.equal; })
+          .map(function (r) { return picks.map(function (i) { return i < 0 ? "" : r[i]; }); })
+      };
+    });
+  }
+
+  function addDataTable(el, table) {
+    if (!table || el.querySelector(".aipo-chart-data")) return;
+    var details = document.createElement("details");
+    details.className = "aipo-chart-data";
+    var summary = document.createElement("summary");
+    summary.textContent = "Data as a table";
+    details.appendChild(summary);
+    details.addEventListener("toggle", function () {
+      if (!details.open || details.hasAttribute("data-aipo-filled")) return;
+      details.setAttribute("data-aipo-filled", "pending");
+      tableData(table).then(function (data) {
+        var box = document.createElement("div");
+        box.className = "aipo-table-scroll";
+        var t = document.createElement("table");
+        var head = t.createTHead().insertRow();
+        data.columns.forEach(function (title) {
+          var th = document.createElement("th");
+          th.scope = "col";
+          th.textContent = title;
+          head.appendChild(th);
+        });
+        var body = t.createTBody();
+        data.rows.forEach(function (cells) {
+          var tr = body.insertRow();
+          cells.forEach(function (cell) { tr.insertCell().textContent = String(cell); });
+        });
+        box.appendChild(t);
+        details.appendChild(box);
+        details.setAttribute("data-aipo-filled", "done");
+      }).catch(function (err) {
+        var note = document.createElement("p");
+        note.className = "aipo-chart-error";
+        note.textContent = "The data could not be loaded: " + (err && err.message ? err.message : err);
+        details.appendChild(note);
+        details.setAttribute("data-aipo-filled", "error");
+      });
+    });
+    el.appendChild(details);
+  }
+
   function drawCharts(root) {
     var dark = isDark();
     root.querySelectorAll(".aipo-chart:not([data-aipo-drawn])").forEach(function (el) {
@@ -86,7 +249,9 @@
       }
       var spec;
       try {
-        spec = themedSpec(JSON.parse(source.textContent));
+        var raw = JSON.parse(source.textContent);
+        addDataTable(el, raw.usermeta && raw.usermeta.aipoTable);
+        spec = themedSpec(raw);
       } catch (err) {
         el.setAttribute("data-aipo-drawn", "error");
         return;
@@ -97,10 +262,14 @@
         config: themeConfig(),
         tooltip: { theme: dark ? "dark" : "light" }
       };
-      window
-        .vegaEmbed(view, spec, options)
+      withDataInline(spec)
+        .then(function (inline) { return window.vegaEmbed(view, inline, options); })
         .then(function (result) {
           el.aipoEmbed = result;
+          // The view's container carries the chart's description (its key numbers) as its
+          // accessible name; the drawn marks, read one by one, would say less: hide them.
+          var svg = view.querySelector("svg");
+          if (svg) svg.setAttribute("aria-hidden", "true");
           el.setAttribute("data-aipo-drawn", "done");
           // The scheme changed while this chart was drawing: draw it again.
           if (el.getAttribute("data-aipo-scheme") !== (isDark() ? "dark" : "light")) redrawForScheme();
@@ -182,29 +351,119 @@
     var table = root.querySelector(".aipo-dashboard table");
     if (!table) return;
     makeSortable(table);
+    if (table.hasAttribute("data-aipo-filters")) return;
+    table.setAttribute("data-aipo-filters", "");
     var input = root.querySelector(".aipo-filter-input");
+    var select = root.querySelector(".aipo-unit-filter");
     var buttons = root.querySelectorAll("[data-aipo-filter]");
     var empty = root.querySelector(".aipo-empty-filter");
-    var status = "";
+    var summary = root.querySelector(".aipo-filter-summary");
+    var clear = root.querySelector(".aipo-filter-clear");
+    var rows = table.tBodies[0].rows;
+    // The filters live in the URL's query string (documented in the guide, "The dashboard"):
+    // ?status=BREACH&unit=Payments&text=fraud. Not "q": Material's search opens on that one.
+    // Values are only ever compared, set as form values or written as text, never as HTML.
+    var state = { status: "", unit: "", text: "" };
+
+    function pressButtons() {
+      buttons.forEach(function (b) {
+        b.setAttribute("aria-pressed", String(b.getAttribute("data-aipo-filter") === state.status));
+      });
+    }
+
+    function selectUnit() {
+      if (!select) return;
+      var found = Array.prototype.some.call(select.options, function (o) { return o.value === state.unit; });
+      if (!found) {
+        // A unit no model belongs to (an old link, a typo): shown as chosen, matching nothing.
+        var option = document.createElement("option");
+        option.value = state.unit;
+        option.textContent = state.unit + " (no models)";
+        select.appendChild(option);
+      }
+      select.value = state.unit;
+    }
+
+    function describe(shown) {
+      var parts = [];
+      if (state.status) parts.push("status " + state.status);
+      if (state.unit) parts.push("business unit " + state.unit);
+      if (state.text) parts.push("text \u201c" + state.text + "\u201d");
+      if (clear) clear.hidden = parts.length === 0;
+      if (!summary) return;
+      summary.textContent = parts.length
+        ? "Showing " + shown + " of " + rows.length + " models: " + parts.join(" \u00b7 ") + "."
+        : "";
+    }
+
     function apply() {
-      var text = input ? input.value.trim().toLowerCase() : "";
+      var text = state.text.toLowerCase();
       var shown = 0;
-      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
-        var ok = (!status || row.getAttribute("data-status") === status) &&
+      Array.prototype.forEach.call(rows, function (row) {
+        var ok = (!state.status || row.getAttribute("data-status") === state.status) &&
+                 (!state.unit || row.getAttribute("data-unit") === state.unit) &&
                  (!text || row.textContent.toLowerCase().indexOf(text) !== -1);
         row.hidden = !ok;
         if (ok) shown += 1;
       });
       if (empty) empty.hidden = shown !== 0;
+      describe(shown);
     }
+
+    function writeUrl() {
+      try {
+        var url = new URL(window.location.href);
+        Object.keys(state).forEach(function (key) {
+          if (state[key]) url.searchParams.set(key, state[key]);
+          else url.searchParams.delete(key);
+        });
+        if (url.href !== window.location.href) window.history.replaceState(window.history.state, "", url.href);
+      } catch (error) {
+        // A browser that refuses to rewrite this URL: the filters still work, unshared.
+      }
+    }
+
+    function readUrl() {
+      var params;
+      try { params = new URLSearchParams(window.location.search); } catch (error) { return; }
+      var value = function (key) { return (params.get(key) || "").trim().slice(0, 200); };
+      var status = value("status").toUpperCase();
+      // A status no button offers is kept as it is: it matches no model, and no button is pressed.
+      state.status = status;
+      state.unit = value("unit");
+      state.text = value("text");
+    }
+
+    function changed() { apply(); writeUrl(); }
+
     buttons.forEach(function (button) {
       button.addEventListener("click", function () {
-        status = button.getAttribute("data-aipo-filter");
-        buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
-        apply();
+        state.status = button.getAttribute("data-aipo-filter");
+        pressButtons();
+        changed();
       });
     });
-    if (input) input.addEventListener("input", apply);
+    if (input) {
+      input.addEventListener("input", function () { state.text = input.value.trim(); changed(); });
+    }
+    if (select) {
+      select.addEventListener("change", function () { state.unit = select.value; changed(); });
+    }
+    if (clear) {
+      clear.addEventListener("click", function () {
+        state.status = state.unit = state.text = "";
+        if (input) input.value = "";
+        selectUnit();
+        pressButtons();
+        changed();
+      });
+    }
+
+    readUrl();
+    if (input) input.value = state.text;
+    selectUnit();
+    pressButtons();
+    apply();
   }
 
   function init() {

@@ -1,6 +1,6 @@
 """Screenshot pages of a built site with Debian's chromium (for looking at the portal).
 
-Usage: python scripts/screenshot.py SITE_DIR OUT_DIR PAGE [PAGE ...]   (PAGE like models/fraud-prevention/)
+Usage: python scripts/screenshot.py SITE_DIR OUT_DIR PAGE [PAGE ...]   (PAGE like models/fraud-prevention.html)
 A PAGE may end with @Y to capture one 1400x1000 screen scrolled to Y instead of the full page.
 """
 

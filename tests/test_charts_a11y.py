@@ -132,7 +132,7 @@ def test_the_kpi_table_is_the_charts_csv(portal: PortalPage, demo_site: Path) ->
     portal.goto("models/fraud-prevention.html")
     wait_drawn(portal.page)
     rows = open_table(portal.page, "kpi-recall")
-    assert rows[0] == ["Date", "Daily value", "mean of 7 days"]
+    assert rows[0] == ["Date", "Daily value", "Mean of 7 days"]
     text = (demo_site / "models" / "fraud-prevention" / "kpis.csv").read_text(encoding="utf-8")
     expected = [
         [r["date"], r["value"], r["rolling"]]

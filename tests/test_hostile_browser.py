@@ -175,7 +175,9 @@ INSPECT = """(cfg) => {
     for (const el of article.querySelectorAll('svg'))
       if (!el.closest('.aipo-chart-view')) problems.push(`<svg> in the page text: ${short(el)}`);
     for (const el of article.querySelectorAll('button'))
-      if (!el.closest('.aipo-counts') && !el.matches('.aipo-dashboard-tools > .aipo-filter-clear'))
+      if (!el.closest('.aipo-counts') && !el.matches('.aipo-dashboard-tools > .aipo-filter-clear')
+          && !(el.matches('button.aipo-fold-toggle') && /^(Show|Hide) details$/.test(el.textContent)
+               && el.getAttributeNames().sort().join() === 'aria-controls,aria-expanded,class,type'))
         problems.push(`unexpected <button>: ${short(el)}`);
     for (const el of article.querySelectorAll('details')) {
       const s = el.querySelector(':scope > summary');

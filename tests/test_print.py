@@ -143,7 +143,9 @@ def test_model_page_prints_as_its_charter(
     sections = page.eval_on_selector_all(
         ".aipo-print-skip",
         """els => els.map(el => {
-          const summary = el.previousElementSibling;
+          let summary = el.previousElementSibling;
+          // aipo.js puts a "Show details" button between them (on phones; never printed).
+          if (summary && summary.matches('.aipo-fold-toggle')) summary = summary.previousElementSibling;
           const heading = summary && summary.previousElementSibling;
           const visible = (x) => !!x && x.checkVisibility();
           return {
@@ -181,6 +183,31 @@ def test_model_page_prints_as_its_charter(
         assert c["left"] >= -1 and c["right"] >= -1, f"chart sticks out of its figure: {c}"
         assert c["w"] <= c["main"] / 2 + 1, f"chart not small in print: {c}"
         assert c["h"] <= 160, f"chart too tall in print: {c}"
+
+
+# The drawn SVG's size, axes and legend included.
+KPI_SIZES = """() => [...document.querySelectorAll('.aipo-kpi-charts .aipo-chart svg')]
+  .map(svg => [+svg.getAttribute('width'), +svg.getAttribute('height')])"""
+
+
+@pytest.mark.browser
+def test_kpi_charts_are_drawn_at_print_size_while_printing(
+    portal: PortalPage, demo_site: Path
+) -> None:
+    """Scaled down from the screen, a chart's labels would print at about 4 pt: the charts are
+    drawn at print size on beforeprint and back at their own size on afterprint."""
+    page = open_for_print(portal, site_path(demo_site, "models/fraud-prevention"))
+    screen = page.evaluate(KPI_SIZES)
+    assert screen and all(w > 300 for w, _ in screen), screen
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    printing = page.evaluate(KPI_SIZES)
+    assert all(
+        w == 300 and h < 0.6 * sh for (w, h), (_, sh) in zip(printing, screen, strict=True)
+    ), printing
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert page.evaluate(KPI_SIZES) == screen
+    print_pdf(page)  # the browser's own print events: the page is as it was after
+    assert page.evaluate(KPI_SIZES) == screen
 
 
 @pytest.mark.browser

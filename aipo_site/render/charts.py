@@ -499,7 +499,7 @@ def kpi_chart_spec(
     if x_domain is None:
         for layer in spec["layer"]:
             layer.get("encoding", {}).get("x", {}).get("scale", {}).pop("domain", None)
-    rolling = f"{kpi.aggregation.value} of {kpi.window_days} days"
+    rolling = f"{kpi.aggregation.value.capitalize()} of {kpi.window_days} days"
     return _accessible(
         spec,
         kpi_description(kpi),

@@ -188,18 +188,28 @@ def render_model_page(
         if spec is None:
             continue
         caption = f"daily values (thin) and {k.aggregation.value} of {k.window_days} days (bold)"
+        # The note explains the marks; the printed page has the legend instead (no room).
+        notes = []
         if k.thresholds:
-            caption += (
-                "; amber and red bands are the warn and breach zones of today's thresholds (from "
+            notes.append(
+                "amber and red bands are the warn and breach zones of today's thresholds (from "
                 f"the {k.threshold_source or 'charter'}), which also judge every past day shown "
                 "here and in the status history; a change of thresholds is a commit (History "
                 "below), not drawn here"
             )
         if k.baseline is not None:
-            caption += "; grey dashed line is the original baseline"
+            notes.append("grey dashed line is the original baseline")
         for stale in charts.stale_rows(k, x_domain):
-            caption += f"; the grey band is the stretch without data ({stale['label']})"
-        kpi_charts.append({"metric": k.metric, "title": k.name, "caption": caption, "spec": spec})
+            notes.append(f"the grey band is the stretch without data ({stale['label']})")
+        kpi_charts.append(
+            {
+                "metric": k.metric,
+                "title": k.name,
+                "caption": caption,
+                "note": "; ".join(notes),
+                "spec": spec,
+            }
+        )
     segment_url = paths.relative(page, paths.segment_data(m.id))
     segment_views = [
         {"r": r, "spec": charts.segment_chart_spec(r, segment_url)} for r in m.segments

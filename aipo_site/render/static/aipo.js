@@ -466,10 +466,110 @@
     apply();
   }
 
+  // --- Folded sections on phones. A model page's long sections (those with a one-line summary
+  // for print, aipo-print-summary, followed by their body, aipo-print-skip) show the summary and
+  // a "Show details" button below 45em (aipo.css); the body opens on request, or by itself when
+  // the address points into it (#risks from the dashboard's risk map, a search result).
+
+  var PHONE = "(max-width: 44.9375em)";
+
+  function setFold(button, open) {
+    var body = document.getElementById(button.getAttribute("aria-controls"));
+    if (!body) return;
+    body.classList.toggle("aipo-unfolded", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    button.textContent = open ? "Hide details" : "Show details";
+  }
+
+  function unfoldTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) return;
+    var body = target.closest(".aipo-print-skip");
+    if (!body && target.matches("h2")) {
+      var next = target.nextElementSibling;
+      if (next && next.matches(".aipo-print-summary")) next = next.nextElementSibling;
+      if (next && next.matches(".aipo-fold-toggle")) next = next.nextElementSibling;
+      if (next && next.matches(".aipo-print-skip")) body = next;
+    }
+    if (!body || !body.id) return;
+    var button = document.querySelector('.aipo-fold-toggle[aria-controls="' + body.id + '"]');
+    if (button) setFold(button, true);
+    if (window.matchMedia(PHONE).matches) target.scrollIntoView();
+  }
+
+  function setupFolds(root) {
+    var n = 0;
+    root.querySelectorAll(".aipo-print-summary").forEach(function (summary) {
+      var body = summary.nextElementSibling;
+      if (!body || !body.matches(".aipo-print-skip") || body.hasAttribute("data-aipo-fold")) return;
+      n += 1;
+      body.setAttribute("data-aipo-fold", "");
+      body.id = body.id || "aipo-fold-" + (summary.getAttribute("data-section") || n);
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "aipo-fold-toggle";
+      button.setAttribute("aria-controls", body.id);
+      setFold(button, false);
+      button.addEventListener("click", function () {
+        setFold(button, button.getAttribute("aria-expanded") !== "true");
+      });
+      summary.parentNode.insertBefore(button, body);
+    });
+    if (!n) return;
+    document.body.classList.add("aipo-folds");
+    unfoldTarget();
+    if (!setupFolds.listening) {
+      setupFolds.listening = true;
+      window.addEventListener("hashchange", unfoldTarget);
+    }
+  }
+
+  // --- Print: a KPI chart prints small, two to a row (aipo.css). Scaled down from its screen
+  // width its labels would be about 4 pt; it is drawn at print size for the printout instead,
+  // and at its own size again after (beforeprint/afterprint fire for the browser's Print and
+  // for headless printing to PDF alike).
+  var PRINT_SIZE = { width: 300, height: 70 };
+
+  // Each drawn KPI chart's view and its size as drawn (the SVG's, axes and legend included: what
+  // view.width() sets with the charts' "fit" autosize).
+  function kpiViews() {
+    var out = [];
+    document.querySelectorAll(".aipo-kpi-charts .aipo-chart").forEach(function (el) {
+      var svg = el.querySelector(".aipo-chart-view svg");
+      if (!el.aipoEmbed || !el.aipoEmbed.view || !svg) return;
+      out.push({
+        view: el.aipoEmbed.view,
+        width: +svg.getAttribute("width"),
+        height: el.aipoEmbed.view.height()
+      });
+    });
+    return out;
+  }
+
+  function watchPrint() {
+    if (watchPrint.done) return;
+    watchPrint.done = true;
+    var saved = [];
+    window.addEventListener("beforeprint", function () {
+      if (saved.length) return;
+      saved = kpiViews();
+      saved.forEach(function (size) {
+        size.view.width(PRINT_SIZE.width).height(PRINT_SIZE.height).run();
+      });
+    });
+    window.addEventListener("afterprint", function () {
+      saved.forEach(function (size) { size.view.width(size.width).height(size.height).run(); });
+      saved = [];
+    });
+  }
+
   function init() {
     watchScheme();
+    watchPrint();
     drawCharts(document);
     setupDashboard(document);
+    setupFolds(document);
   }
 
   if (window.document$ && typeof window.document$.subscribe === "function") {

@@ -1,0 +1,78 @@
+"""Model pages on a phone (issue 9, point 4): below 45em the long sections show their one-line
+summary and a "Show details" button, so a 390 px page is a few screens, not twenty; the address
+opens the section it points into; desktops and print are unchanged. Fixtures in conftest.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import PortalPage
+
+pytestmark = pytest.mark.browser
+
+MODELS = ("customer-churn", "fraud-prevention", "supply-chain-forecast")
+
+FOLDS = """() => [...document.querySelectorAll('.aipo-fold-toggle')].map(b => {
+  const body = document.getElementById(b.getAttribute('aria-controls'));
+  const summary = body.previousElementSibling.previousElementSibling;
+  return {section: summary.getAttribute('data-section'), expanded: b.getAttribute('aria-expanded'),
+          button: b.offsetParent !== null, body: body.offsetParent !== null,
+          summary: summary.offsetParent !== null, text: summary.innerText};
+})"""
+
+
+def height(page: Any) -> int:
+    return page.evaluate("document.documentElement.scrollHeight")
+
+
+def at_width(portal: PortalPage, path: str, width: int) -> Any:
+    portal.page.set_viewport_size({"width": width, "height": 844})
+    portal.goto(path)
+    portal.page.wait_for_function("() => document.body.classList.contains('aipo-folds')")
+    return portal.page
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_phone_shows_summaries_and_opens_sections_on_request(
+    portal: PortalPage, model: str
+) -> None:
+    page = at_width(portal, f"models/{model}.html", 390)
+    folds = page.evaluate(FOLDS)
+    assert len(folds) >= 8, folds
+    for fold in folds:
+        assert fold["button"] and fold["summary"] and not fold["body"], fold
+        assert fold["expanded"] == "false", fold
+        assert "in the portal" not in fold["text"], fold  # said in print only
+    folded = height(page)
+    for button in page.locator(".aipo-fold-toggle").all():
+        button.click()
+    opened = page.evaluate(FOLDS)
+    assert all(f["body"] and f["expanded"] == "true" for f in opened), opened
+    assert page.locator(".aipo-fold-toggle").first.inner_text() == "Hide details"
+    unfolded = height(page)
+    # Folded, the page is well under half its unfolded length.
+    assert folded < 0.5 * unfolded, (folded, unfolded)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert portal.page_errors == []
+
+
+def test_an_address_into_a_section_opens_it(portal: PortalPage) -> None:
+    """The dashboard's risk map links to #risks: on a phone that section opens."""
+    page = at_width(portal, "models/fraud-prevention.html#risks", 390)
+    risks = next(f for f in page.evaluate(FOLDS) if f["section"] == "risks")
+    assert risks["body"] and risks["expanded"] == "true", risks
+    others = [f for f in page.evaluate(FOLDS) if f["section"] != "risks"]
+    assert others and not any(f["body"] for f in others)
+    page.evaluate("location.hash = '#data-drift'")
+    page.wait_for_function(
+        "() => document.querySelector('[aria-controls=aipo-fold-data-drift]')"
+        ".getAttribute('aria-expanded') === 'true'"
+    )
+
+
+@pytest.mark.parametrize("width", [768, 1400])
+def test_wider_screens_show_every_section(portal: PortalPage, width: int) -> None:
+    page = at_width(portal, "models/fraud-prevention.html", width)
+    for fold in page.evaluate(FOLDS):
+        assert fold["body"] and not fold["button"] and not fold["summary"], fold

@@ -76,3 +76,27 @@ def test_wider_screens_show_every_section(portal: PortalPage, width: int) -> Non
     page = at_width(portal, "models/fraud-prevention.html", width)
     for fold in page.evaluate(FOLDS):
         assert fold["body"] and not fold["button"] and not fold["summary"], fold
+
+
+RISKS = """() => ({
+  grid: document.querySelector('.aipo-riskmap-table').offsetParent !== null,
+  list: [...document.querySelectorAll('ol.aipo-risk-list > li')]
+    .filter(li => li.offsetParent !== null)
+    .map(li => +li.querySelector('.aipo-risk-score').firstChild.textContent.trim()),
+  cells: document.querySelectorAll('.aipo-risk-cell li').length,
+})"""
+
+
+@pytest.mark.parametrize(("width", "grid"), [(390, False), (1400, True)])
+def test_the_risk_map_is_a_list_on_a_phone(portal: PortalPage, width: int, grid: bool) -> None:
+    """On a phone the grid would put the severe risks off-screen: the same risks are one list,
+    most severe first; wider screens show the grid."""
+    portal.page.set_viewport_size({"width": width, "height": 844})
+    portal.goto("dashboard.html")
+    risks = portal.page.evaluate(RISKS)
+    assert risks["grid"] is grid
+    if grid:
+        assert risks["list"] == []
+    else:
+        assert len(risks["list"]) == risks["cells"] > 0
+        assert risks["list"] == sorted(risks["list"], reverse=True)

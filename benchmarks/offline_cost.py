@@ -14,7 +14,8 @@ one: the portal as it was before it opened from disk. It reports:
 - the median build wall and CPU time of each, and the median of the per-pair CPU ratios;
 - the site's size on disk and its file count;
 - what a browser loads over HTTP for one model page: the HTML and every script and stylesheet
-  it references (first visit, nothing cached), and the chart data it fetches.
+  it references (first visit, nothing cached), and the chart data it fetches;
+- the search index Material loads over HTTP on the first page of a visit (``search_index.json``).
 
 Usage::
 
@@ -118,17 +119,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.before is not None:
         print(f"folders: the aipo checkout at {args.before} (before opening from disk)\n")
     print(
-        "| build | wall (median) | CPU (median) | site on disk | files | one model page, first visit |"
+        "| build | wall (median) | CPU (median) | site on disk | files "
+        "| one model page, first visit | search index |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for name, project in (("offline", offline), ("folders", folders)):
         wall = statistics.median(t[0] for t in times[name])
         cpu = statistics.median(t[1] for t in times[name])
         size, count = site_size(project / "site")
         weight, _ = page_weight(project / "site", pages[name])
+        index = (project / "site" / "search" / "search_index.json").stat().st_size
         print(
             f"| {name} | {wall:.2f} s | {cpu:.2f} s | {size / 1e6:.1f} MB | {count} | "
-            f"{weight / 1e3:.1f} KB |"
+            f"{weight / 1e3:.1f} KB | {index / 1e6:.2f} MB |"
         )
     print(
         f"\nCPU ratio offline/folders, median of pairs: {statistics.median(ratios):.3f} "

@@ -315,7 +315,7 @@ def test_dashboard_prints_as_a_board_pack(
 def _summaries(page_text: str) -> dict[str, str]:
     out = {}
     for section, body in re.findall(
-        r'<p class="aipo-print-only aipo-print-summary" data-section="([a-z-]+)">(.*?)</p>',
+        r'<p class="aipo-print-only aipo-print-summary"[^>]* data-section="([a-z-]+)">(.*?)</p>',
         page_text,
     ):
         out[section] = re.sub(r"<[^>]+>", "", body)

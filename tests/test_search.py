@@ -106,6 +106,20 @@ decision_rights:
 
 
 @pytest.mark.build
+def test_copies_for_print_and_phones_stay_out_of_the_index(demo_site: Path) -> None:
+    """The print-only section summaries, the KPI captions' notes and the dashboard's phone list
+    of risks repeat what is indexed elsewhere: they are data-search-exclude."""
+    docs = index_docs(demo_site)
+    text = " ".join(d["text"] for d in docs)
+    page = (demo_site / "models" / "fraud-prevention.html").read_text(encoding="utf-8")
+    assert "full detail in the portal" in page and "full detail in the portal" not in text
+    assert "which also judge every past day" in page
+    assert "which also judge every past day" not in text
+    dashboard = " ".join(d["text"] for d in docs if d["location"].startswith("dashboard"))
+    assert "likelihood 4 likely × impact 4 major" not in dashboard  # the phone list
+    assert "Older customers are declined about twice as often" in dashboard  # the grid
+
+
 def test_charter_text_stays_escaped_in_the_index(mini_repo, tmp_path: Path) -> None:
     charter = (
         MINI_CHARTER.format(id="m1", name="Model one")

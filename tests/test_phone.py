@@ -100,3 +100,25 @@ def test_the_risk_map_is_a_list_on_a_phone(portal: PortalPage, width: int, grid:
     else:
         assert len(risks["list"]) == risks["cells"] > 0
         assert risks["list"] == sorted(risks["list"], reverse=True)
+
+
+CARDS = """() => [...document.querySelectorAll('.aipo-reference tbody tr')].map(tr => ({
+  row: getComputedStyle(tr).display,
+  description: getComputedStyle(tr.children[3]).display,
+  right: tr.getBoundingClientRect().right,
+  head: document.querySelector('.aipo-reference thead').getBoundingClientRect().width,
+}))"""
+
+
+@pytest.mark.parametrize("path", ["reference/charter.html", "reference/policy.html"])
+def test_reference_fields_are_cards_on_a_phone(portal: PortalPage, path: str) -> None:
+    portal.page.set_viewport_size({"width": 390, "height": 844})
+    portal.goto(path)
+    cards = portal.page.evaluate(CARDS)
+    assert len(cards) > 10
+    for card in cards:
+        assert card["row"] == "block" and card["description"] == "block", card
+        assert card["right"] <= 390, card
+        assert card["head"] <= 1, card  # the header row is for screen readers only
+    portal.page.set_viewport_size({"width": 1400, "height": 900})
+    assert all(c["row"] == "table-row" for c in portal.page.evaluate(CARDS))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from ..errors import InputError, InputErrors
 from ..load.git import CharterLog
@@ -21,6 +22,7 @@ from .status import (
     model_timeline,
     status_since,
 )
+from .threshold_history import threshold_changes
 from .verdict import governance_verdict, judges_performance, performance_verdict
 
 __all__ = ["evaluate_model", "evaluate_repository"]
@@ -47,6 +49,9 @@ def evaluate_model(
     series = overall_series(model.metrics)
     folder = f"{metrics_folder}/{model.id}"
     kpis = [evaluate_kpi(r, series.get(r.kpi.metric), as_of, folder, calendar) for r in resolved]
+    changes = threshold_changes(model, policy, as_of, history)
+    if changes:
+        kpis = [replace(k, threshold_changes=changes.get(k.metric, ())) for k in kpis]
     segments = evaluate_segments(
         model.charter.segments, {r.kpi.metric: r for r in resolved}, model.metrics, as_of, calendar
     )

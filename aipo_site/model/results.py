@@ -41,6 +41,7 @@ __all__ = [
     "SegmentResult",
     "SegmentValue",
     "Status",
+    "ThresholdChange",
     "Timeline",
     "Week",
     "drift_level",
@@ -185,6 +186,16 @@ class KpiSeries:
 
 
 @dataclass(frozen=True)
+class ThresholdChange:
+    """A commit that changed a KPI's warn and breach levels (None: the KPI had none)."""
+
+    day: dt.date  # the commit's date (committer's own time zone)
+    commit: str  # short sha
+    before: tuple[float, float] | None  # (warn, breach) before the commit
+    after: tuple[float, float] | None  # (warn, breach) after it
+
+
+@dataclass(frozen=True)
 class KpiResult:
     """One KPI evaluated against its thresholds, freshness limit and original baseline.
 
@@ -216,6 +227,8 @@ class KpiResult:
     rows: int = 0  # rows in the window
     series: KpiSeries | None = field(default=None, repr=False, compare=False)
     timeline: Timeline | None = field(default=None, repr=False, compare=False)
+    # Commits that changed its thresholds in the charter, oldest first (threshold_history.py).
+    threshold_changes: tuple[ThresholdChange, ...] = ()
 
     @property
     def level(self) -> Level:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..fmt import fmt_pct, fmt_value
 from ..model.charter import Direction, Risk
-from ..model.results import DriftResult, FeatureDrift, KpiResult, SegmentResult
+from ..model.results import DriftResult, FeatureDrift, KpiResult, SegmentResult, ThresholdChange
 
 __all__ = [
     "drift_measure_text",
@@ -138,6 +138,11 @@ def kpi_description(kpi: KpiResult) -> str:
         side = "above" if kpi.direction is Direction.lower_is_better else "below"
         parts.append(
             f"warn {side} {_num(t.warn, kpi.unit)}, breach {side} {_num(t.breach, kpi.unit)}"
+        )
+    if kpi.threshold_changes:
+        parts.append(
+            "thresholds changed on "
+            + "; ".join(threshold_change_text(c) for c in kpi.threshold_changes)
         )
     if kpi.baseline is not None:
         drop = ""
@@ -412,8 +417,20 @@ def _kpi_template() -> str:
         .mark_text(align="right", baseline="top", dx=-4, y=4, fontSize=11, color=STALE_TEXT)
         .encode(x=alt.X("to:T", scale=x_scale), text="label:N")
     )
+    # The days the charter changed the thresholds (the bands are today's): a dotted rule each.
+    change_x = alt.X("date:T", scale=x_scale)
+    change_rule = (
+        alt.Chart(alt.NamedData(name="changes"))
+        .mark_rule(color=STALE_TEXT, strokeDash=[2, 3], strokeWidth=1.5)
+        .encode(x=change_x, tooltip=[alt.Tooltip("detail:N", title="thresholds changed")])
+    )
+    change_text = (
+        alt.Chart(alt.NamedData(name="changes"))
+        .mark_text(align="left", baseline="top", dx=3, y=4, fontSize=11, color=STALE_TEXT)
+        .encode(x=change_x, text="label:N")
+    )
     chart = (
-        alt.layer(bands, stale_band, daily, rolling, rules, stale_text)
+        alt.layer(bands, stale_band, daily, rolling, rules, stale_text, change_rule, change_text)
         .resolve_scale(color="independent")
         .properties(width="container", height=220, background="transparent")
     )
@@ -485,6 +502,7 @@ def kpi_chart_spec(
             "bands": {"values": marks},
             "rules": {"values": rules},
             "stale": {"values": stale_rows(kpi, x_domain)},
+            "changes": {"values": change_rows(kpi, x_domain)},
         },
         {
             "ylo": _round(lo),
@@ -509,6 +527,33 @@ def kpi_chart_spec(
             "columns": [["date", "Date"], ["value", "Daily value"], ["rolling", rolling]],
         },
     )
+
+
+def threshold_change_text(change: ThresholdChange) -> str:
+    """ "2026-07-01 (a1b2c3d): warn 0.8 → 0.85, breach 0.75 → 0.8"."""
+
+    def levels(value: tuple[float, float] | None, tier: int) -> str:
+        return "none" if value is None else fmt_value(value[tier])
+
+    parts = [
+        f"{name} {levels(change.before, i)} → {levels(change.after, i)}"
+        for i, name in enumerate(("warn", "breach"))
+        if levels(change.before, i) != levels(change.after, i)
+    ]
+    return f"{change.day.isoformat()} ({change.commit}): {', '.join(parts) or 'unchanged'}"
+
+
+def change_rows(kpi: KpiResult, x_domain: tuple[float, float] | None) -> list[dict[str, Any]]:
+    """The threshold changes inside the chart's time axis, as rows for its dotted rules."""
+    rows = []
+    for change in kpi.threshold_changes:
+        at = _ms(change.day)
+        if x_domain is not None and not x_domain[0] <= at <= x_domain[1]:
+            continue
+        rows.append(
+            {"date": at, "label": "thresholds changed", "detail": threshold_change_text(change)}
+        )
+    return rows
 
 
 def stale_rows(kpi: KpiResult, x_domain: tuple[float, float] | None) -> list[dict[str, Any]]:

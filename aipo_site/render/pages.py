@@ -190,12 +190,14 @@ def render_model_page(
         caption = f"daily values (thin) and {k.aggregation.value} of {k.window_days} days (bold)"
         # The note explains the marks; the printed page has the legend instead (no room).
         notes = []
+        changes = [c["detail"] for c in charts.change_rows(k, x_domain)]
+        if changes:
+            caption += "; dotted line: the charter changed the thresholds, " + "; ".join(changes)
         if k.thresholds:
             notes.append(
                 "amber and red bands are the warn and breach zones of today's thresholds (from "
                 f"the {k.threshold_source or 'charter'}), which also judge every past day shown "
-                "here and in the status history; a change of thresholds is a commit (History "
-                "below), not drawn here"
+                "here and in the status history"
             )
         if k.baseline is not None:
             notes.append("grey dashed line is the original baseline")

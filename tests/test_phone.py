@@ -78,28 +78,36 @@ def test_wider_screens_show_every_section(portal: PortalPage, width: int) -> Non
         assert fold["body"] and not fold["button"] and not fold["summary"], fold
 
 
-RISKS = """() => ({
-  grid: document.querySelector('.aipo-riskmap-table').offsetParent !== null,
-  list: [...document.querySelectorAll('ol.aipo-risk-list > li')]
-    .filter(li => li.offsetParent !== null)
-    .map(li => +li.querySelector('.aipo-risk-score').firstChild.textContent.trim()),
-  cells: document.querySelectorAll('.aipo-risk-cell li').length,
+# The risk map's cells as laid out: score, likelihood, whether shown, and where (top, left).
+RISKS = """() => [...document.querySelectorAll('.aipo-riskmap-table td.aipo-risk-cell')].map(td => {
+  const box = td.getBoundingClientRect();
+  return {score: +td.dataset.likelihood * +td.dataset.impact, likelihood: +td.dataset.likelihood,
+          risks: td.querySelectorAll('li').length, shown: td.offsetParent !== null,
+          top: box.top, left: box.left, right: box.right,
+          where: (td.querySelector('.aipo-risk-where') || {}).offsetParent != null};
 })"""
 
 
-@pytest.mark.parametrize(("width", "grid"), [(390, False), (1400, True)])
-def test_the_risk_map_is_a_list_on_a_phone(portal: PortalPage, width: int, grid: bool) -> None:
-    """On a phone the grid would put the severe risks off-screen: the same risks are one list,
-    most severe first; wider screens show the grid."""
+@pytest.mark.parametrize("width", [390, 1400])
+def test_the_risk_map_is_one_column_on_a_phone(portal: PortalPage, width: int) -> None:
+    """On a phone the grid would put the severe risks off-screen to the right: its cells with
+    risks are one column, most severe first, each naming its likelihood and impact; wider
+    screens show the whole 5 x 5 grid."""
     portal.page.set_viewport_size({"width": width, "height": 844})
     portal.goto("dashboard.html")
-    risks = portal.page.evaluate(RISKS)
-    assert risks["grid"] is grid
-    if grid:
-        assert risks["list"] == []
-    else:
-        assert len(risks["list"]) == risks["cells"] > 0
-        assert risks["list"] == sorted(risks["list"], reverse=True)
+    cells = portal.page.evaluate(RISKS)
+    assert len(cells) == 25
+    shown = [c for c in cells if c["shown"]]
+    if width == 1400:
+        assert len(shown) == 25 and not any(c["where"] for c in cells)
+        return
+    assert shown == [c for c in cells if c["risks"]] and shown
+    column = sorted(shown, key=lambda c: c["top"])
+    assert [(c["score"], c["likelihood"]) for c in column] == sorted(
+        ((c["score"], c["likelihood"]) for c in shown), reverse=True
+    )
+    assert len({round(c["left"]) for c in shown}) == 1 and max(c["right"] for c in shown) <= 390
+    assert all(c["where"] for c in shown)
 
 
 CARDS = """() => [...document.querySelectorAll('.aipo-reference tbody tr')].map(tr => ({

@@ -390,25 +390,8 @@ def _risk_map_view(portfolio: Portfolio, paths: Paths, page: str) -> dict[str, A
             risks = [{"r": x, "url": urls[x.model.id]} for x in cells.get((li, im), [])]
             row.append({"impact": im, "score": score, "band": risk_band(score), "risks": risks})
         rows.append({"likelihood": li, "name": LIKELIHOOD_NAMES[li - 1], "cells": row})
-    # The same risks as one list, most severe first (what a phone shows instead of the grid).
-    ranked = [
-        {
-            **risk,
-            "score": cell["score"],
-            "band": cell["band"],
-            "likelihood": row["likelihood"],
-            "likelihood_name": row["name"],
-            "impact": cell["impact"],
-            "impact_name": IMPACT_NAMES[cell["impact"] - 1],
-        }
-        for row in rows
-        for cell in row["cells"]
-        for risk in cell["risks"]
-    ]
-    ranked.sort(key=lambda x: (-x["score"], -x["likelihood"]))
     return {
         "rows": rows,
-        "ranked": ranked,
         "impacts": [{"impact": i, "name": IMPACT_NAMES[i - 1]} for i in range(1, 6)],
         "count": sum(len(v) for v in cells.values()),
         "models": len({x.model.id for v in cells.values() for x in v}),

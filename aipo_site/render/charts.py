@@ -402,7 +402,11 @@ def _kpi_template() -> str:
     )
     # The stretch from the newest row to the evaluation date, when the series stopped early.
     x_scale = alt.Scale(type="utc", domain=[f"{_PLACEHOLDER}xlo", f"{_PLACEHOLDER}xhi"])
-    stale_x = alt.X("from:T", title=None, scale=x_scale, axis=alt.Axis(**_time_axis_kwargs()))
+    # No domain here: with x2, Vega-Lite would merge this layer's domain a second time in another
+    # form and log "Conflicting scale property domain"; the other layers' domain holds it.
+    stale_x = alt.X(
+        "from:T", title=None, scale=alt.Scale(type="utc"), axis=alt.Axis(**_time_axis_kwargs())
+    )
     stale_band = (
         alt.Chart(alt.NamedData(name="stale"))
         .mark_rect(color=STALE_COLOR, opacity=0.22)

@@ -619,7 +619,16 @@ def test_diff_command(repo_at, capsys):
     code = main(["diff", "HEAD", "--config", config, "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1
-    assert report  # the JSON itself is specified and tested in tests/test_diff.py
+    assert report["summary"]["fail_on"] == "review" and report["summary"]["exit_code"] == 1
+    # A loosened threshold is at review, not critical: --fail-on critical lets it pass.
+    code = main(["diff", "HEAD", "--config", config, "--format", "json", "--fail-on", "critical"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["summary"]["fail_on"] == "critical" and report["summary"]["exit_code"] == 0
+    assert main(["diff", "HEAD", "--config", config, "--fail-on", "review"]) == 1
+    capsys.readouterr()
+    result = aipo(root, "diff", "HEAD", "--fail-on", "info")
+    assert result.returncode == 2 and "invalid choice: 'info'" in result.stderr
 
     result = aipo(root, "diff", "no-such-ref")
     assert result.returncode == 2

@@ -224,6 +224,25 @@ def test_realistic_change_json(demo_git_repo: GitRepo) -> None:
     assert not any(c["via_policy"] for c in data["needs_review"])
 
 
+def test_fail_on_sets_the_severity_that_fails(demo_git_repo: GitRepo) -> None:
+    """--fail-on review (the default) fails on review or critical; critical on critical only;
+    the JSON summary says which, with the exit code that goes with it."""
+    demo_git_repo.replace(
+        FRAUD,
+        "    thresholds:\n      warn: 0.85\n      breach: 0.80\n",
+        "    thresholds:\n      warn: 0.80\n      breach: 0.75\n",
+    )  # a loosened threshold: review
+    for fail_on, code in ((Severity.REVIEW, 1), (Severity.CRITICAL, 0)):
+        text, got = run_diff(demo_git_repo.path, Layout(), "main", None, AS_OF, "json", fail_on)
+        summary = json.loads(text)["summary"]
+        assert (got, summary["exit_code"], summary["fail_on"]) == (code, code, fail_on.label)
+        assert (summary["review"], summary["critical"]) == (1, 0)
+    demo_git_repo.replace(POLICY, "freshness_days: 3\n", "freshness_days: 10\n")  # critical
+    for fail_on in (Severity.REVIEW, Severity.CRITICAL):
+        _, got = run_diff(demo_git_repo.path, Layout(), "main", None, AS_OF, "json", fail_on)
+        assert got == 1
+
+
 def test_only_tightening_needs_no_review(demo_git_repo: GitRepo) -> None:
     demo_git_repo.replace(
         FRAUD,

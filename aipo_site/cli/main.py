@@ -124,8 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load the governance state at BASE and at HEAD (default: the working tree), "
         "evaluate both on the same date, and report what changed in governance terms.",
         epilog="exit codes:\n"
-        "  0  no change needs review (nothing changed, or only added or tightened controls)\n"
-        "  1  at least one change needs review (e.g. a loosened threshold, a removed control)\n"
+        "  0  no change at or above --fail-on (by default: nothing needs review)\n"
+        "  1  at least one change at or above --fail-on (review: e.g. a loosened threshold;\n"
+        "     critical: e.g. a removed control that protects people or data)\n"
         "  2  invalid input, an unknown revision, or invalid usage\n"
         "  3  aipo itself failed (a bug: please report it with the --debug output)\n",
         formatter_class=_Formatter,
@@ -143,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument(
         "--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
+    diff.add_argument(
+        "--fail-on",
+        choices=["review", "critical"],
+        default="review",
+        help="exit 1 when a change is at this severity or above: review (default; review or "
+        "critical) or critical (critical only)",
     )
     diff.set_defaults(func=cmd_diff)
 
@@ -319,7 +327,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     as_of = _as_of(args, settings)
-    text, code = run_diff(settings.root, settings.layout, args.base, args.head, as_of, args.format)
+    from ..diff.model import Severity
+
+    fail_on = Severity[args.fail_on.upper()]
+    text, code = run_diff(
+        settings.root, settings.layout, args.base, args.head, as_of, args.format, fail_on
+    )
     _emit(text, args.output)
     return code
 

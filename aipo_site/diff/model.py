@@ -234,7 +234,11 @@ class GovernanceDiff:
     @property
     def exit_code(self) -> int:
         """0 when nothing needs review, 1 when at least one change does."""
-        return 1 if any(c.needs_review for c in self.changes) else 0
+        return self.exit_code_at(Severity.REVIEW)
+
+    def exit_code_at(self, fail_on: Severity) -> int:
+        """1 when at least one change is at ``fail_on`` or above (``aipo diff --fail-on``)."""
+        return 1 if any(c.severity >= fail_on for c in self.changes) else 0
 
     def count(self, severity: Severity) -> int:
         return sum(1 for c in self.changes if c.severity is severity)

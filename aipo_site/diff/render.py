@@ -130,7 +130,7 @@ def _table(changes: list[Change], diff: GovernanceDiff) -> list[str]:
     return lines
 
 
-def to_json(diff: GovernanceDiff) -> str:
+def to_json(diff: GovernanceDiff, fail_on: Severity = Severity.REVIEW) -> str:
     """The diff as JSON (indented, stable key order, UTF-8 text)."""
 
     def side(s: Side) -> dict[str, object]:
@@ -148,7 +148,8 @@ def to_json(diff: GovernanceDiff) -> str:
             "models_changed": len(diff.models),
             "models_unchanged": len(diff.unchanged),
             "policy_changed": bool(diff.policy),
-            "exit_code": diff.exit_code,
+            "fail_on": fail_on.label,
+            "exit_code": diff.exit_code_at(fail_on),
         },
         "needs_review": [c.as_dict() for c in diff.needs_review],
         "policy": [c.as_dict() for c in diff.policy],

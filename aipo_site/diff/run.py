@@ -14,6 +14,7 @@ from ..load.source import Source, WorkingTree
 from ..model.policy import Policy
 from ..model.results import Portfolio
 from .compare import State, compare
+from .model import Severity
 from .render import to_json, to_markdown
 
 __all__ = ["FORMATS", "load_state", "run_diff"]
@@ -28,13 +29,15 @@ def run_diff(
     head_ref: str | None,
     as_of: dt.date,
     fmt: str,
+    fail_on: Severity = Severity.REVIEW,
 ) -> tuple[str, int]:
     """Compare the governance state at ``base_ref`` with ``head_ref`` (None: the working tree).
 
     Both sides are evaluated on ``as_of``. Returns the report in ``fmt`` ("markdown" or "json")
-    and an exit code: **0** when no change needs review (nothing changed, or every change only
-    adds or tightens a control), **1** when at least one change is at ``review`` or
-    ``critical`` severity. Problems raise :class:`~aipo_site.errors.AipoError` (the CLI exits
+    and an exit code: **0** when no change is at ``fail_on`` or above, **1** when at least one
+    is (with the default ``review``: a change at ``review`` or ``critical`` severity; with
+    ``critical``: a critical one; ``info`` changes, which only add or tighten a control, never
+    fail). Problems raise :class:`~aipo_site.errors.AipoError` (the CLI exits
     2): an unknown format, a ref git cannot find (with advice for shallow clones), or governance
     files that do not load at either side; errors at a ref name it (``origin/main:path``).
 
@@ -59,8 +62,8 @@ def run_diff(
         base = load_state(base_src, layout, as_of)
         head = load_state(head_src, layout, as_of)
     diff = compare(base, head)
-    text = to_markdown(diff) if fmt == "markdown" else to_json(diff)
-    return text, diff.exit_code
+    text = to_markdown(diff) if fmt == "markdown" else to_json(diff, fail_on)
+    return text, diff.exit_code_at(fail_on)
 
 
 def load_state(source: Source, layout: Layout, as_of: dt.date) -> State:

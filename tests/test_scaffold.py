@@ -36,6 +36,7 @@ INIT_FILES = {
     "metrics/example-model/kpis.csv",
     "schema/charter.schema.json",
     "schema/policy.schema.json",
+    ".github/pull_request_template.md",
 }
 
 
@@ -69,6 +70,19 @@ def test_init_creates_a_repository_that_checks_clean(tmp_path, capsys):
     assert model["status"] == "OK"
     assert model["findings"] == []
     assert {k["status"] for k in model["kpis"]} == {"OK"}
+
+
+def test_the_pull_request_template_is_shipped_and_referenced():
+    """The scaffold writes the template the repository itself uses; the demo policy, which asks
+    for the Model Risk Committee's sign-off "(see the pull request template)", points to it."""
+    from aipo_site.cli.scaffold import PR_TEMPLATE_PATH, init_files
+
+    files = init_files("Governance", dt.date(2026, 11, 20))
+    ours = (ROOT / PR_TEMPLATE_PATH).read_text(encoding="utf-8")
+    assert files[PR_TEMPLATE_PATH] == ours
+    assert "see the pull request template" in (ROOT / "content/policy.yaml").read_text()
+    for promise in ("aipo check", "aipo diff", "Decision rights", "Model Risk Committee"):
+        assert promise in ours
 
 
 def test_init_metrics_end_on_the_pinned_date(tmp_path):

@@ -55,6 +55,10 @@ DISTRIBUTION = "aipo-portal"
 # Hook for the CI workflow: when the package ships templates/workflow.yml, `aipo init` copies it.
 WORKFLOW_TEMPLATE = "workflow.yml"
 WORKFLOW_PATH = ".github/workflows/aipo.yml"
+# The pull-request template GitHub shows in every new pull request (the repository's own copy,
+# .github/pull_request_template.md, is the same file).
+PR_TEMPLATE = "pull_request_template.md"
+PR_TEMPLATE_PATH = ".github/pull_request_template.md"
 EXAMPLE_ID = "example-model"
 _SLUG = re.compile(SLUG_PATTERN)
 # What a site_url looks like on GitHub Pages (a project site is published under /REPO/).
@@ -184,6 +188,7 @@ def init_files(
             dates=_example_dates(as_of)
         ),
         f"metrics/{EXAMPLE_ID}/kpis.csv": example_metrics(as_of),
+        PR_TEMPLATE_PATH: _templates().joinpath(PR_TEMPLATE).read_text("utf-8"),
     }
     for name, text in schema_files().items():
         files[f"schema/{name}"] = text

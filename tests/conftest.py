@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The demo's model ids (content/models/<id>.yaml), sorted: what the browser tests visit.
+DEMO_MODELS = sorted(path.stem for path in (ROOT / "content" / "models").glob("*.yaml"))
 AS_OF = dt.date(2026, 11, 20)
 
 MINI_MKDOCS = """\

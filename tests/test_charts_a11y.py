@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AS_OF, VIEWPORT, PortalPage
+from conftest import AS_OF, DEMO_MODELS, VIEWPORT, PortalPage
 
 from aipo_site.load.source import WorkingTree
 from aipo_site.pipeline import PortalOptions, build_portal
 
-MODELS = ("customer-churn", "fraud-prevention", "supply-chain-forecast")
+MODELS = DEMO_MODELS
 SPECS = re.compile(
     r'<div class="aipo-chart" data-chart="([^"]+)">.*?<script type="application/json">(.*?)</script>',
     re.S,

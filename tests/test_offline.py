@@ -11,11 +11,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import VIEWPORT
+from conftest import DEMO_MODELS, VIEWPORT
 
 from aipo_site.render.pages import data_script_path
 
-MODELS = ("customer-churn", "fraud-prevention", "supply-chain-forecast")
+MODELS = DEMO_MODELS
 
 # Every chart's state and how many data marks (lines, points, bars, areas) it drew.
 CHARTS = """() => [...document.querySelectorAll('.aipo-chart')].map(el => ({

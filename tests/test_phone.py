@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import PortalPage
+from conftest import DEMO_MODELS, PortalPage
 
 pytestmark = pytest.mark.browser
 
-MODELS = ("customer-churn", "fraud-prevention", "supply-chain-forecast")
+MODELS = DEMO_MODELS
 
 FOLDS = """() => [...document.querySelectorAll('.aipo-fold-toggle')].map(b => {
   const body = document.getElementById(b.getAttribute('aria-controls'));

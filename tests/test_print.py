@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AS_OF, ROOT, PortalPage
+from conftest import AS_OF, DEMO_MODELS, ROOT, PortalPage
 
 from aipo_site.load.source import WorkingTree
 from aipo_site.model.revision import CommitInfo
 from aipo_site.pipeline import PortalOptions, build_portal
 from aipo_site.render.pages import Paths, render_history, render_model_page
 
-MODELS = sorted(path.stem for path in (ROOT / "content" / "models").glob("*.yaml"))
+MODELS = DEMO_MODELS
 MAX_MODEL_PAGES = 2
 CHART_TIMEOUT_MS = 45_000
 CHARTS_DRAWN = """() => {

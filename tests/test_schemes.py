@@ -15,12 +15,12 @@ import re
 from typing import Any
 
 import pytest
-from conftest import ROOT, VIEWPORT, PortalPage, SiteServer
+from conftest import DEMO_MODELS, ROOT, VIEWPORT, PortalPage, SiteServer
 
 pytestmark = pytest.mark.browser
 
 CHART_TIMEOUT_MS = 45_000
-MODELS = sorted(path.stem for path in (ROOT / "content" / "models").glob("*.yaml"))
+MODELS = DEMO_MODELS
 # One page of every type: home, dashboard, each model, the charter reference, a guide page.
 PAGES = [
     "",

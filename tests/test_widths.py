@@ -18,12 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ROOT, PortalPage
+from conftest import DEMO_MODELS, PortalPage
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = [390, 768, 1400, 1920]
-MODELS = sorted(path.stem for path in (ROOT / "content" / "models").glob("*.yaml"))
+MODELS = DEMO_MODELS
 PAGES = [
     "",
     "dashboard.html",

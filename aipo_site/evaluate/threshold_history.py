@@ -14,7 +14,8 @@ adding or removing a KPI is not a threshold change.
 Only what the charter holds is followed: a change of the policy's defaults is not (the policy's
 history is not read), and an uncommitted change has no date, so it is not reported. The walk
 stops at a version that was deleted, cannot be read or does not parse as a YAML mapping, at a
-commit dated after the evaluation date, and ten years before it. Only the ``kpis`` section of
+commit dated after the evaluation date, and before the 3,653 days (ten years, the status
+calendar's longest reach, :data:`.status.LOOKBACK_DAYS`) that end on it. Only the ``kpis`` section of
 the versions where it changed is parsed (the sections are compared as text first, as in
 :mod:`.onsets`); a version that does not split into sections is parsed whole.
 """
@@ -32,10 +33,10 @@ from ..load.yamlfile import parse_yaml
 from ..model.policy import Policy
 from ..model.results import ThresholdChange
 from .onsets import _contents, _sections  # the same batched reads and section split
+from .status import LOOKBACK_DAYS
 
 __all__ = ["threshold_changes"]
 
-LOOKBACK = dt.timedelta(days=3660)
 
 Levels = tuple[float, float] | None
 State = dict[str, Levels]
@@ -49,6 +50,7 @@ def threshold_changes(
     if history is None or not metrics:
         return {}
     versions = history.versions.get(model.path) or []
+    first = as_of - dt.timedelta(days=LOOKBACK_DAYS - 1)  # the status calendar's longest reach
     found: dict[str, list[ThresholdChange]] = {}
     # The next newer version: what is parsed for its state (its kpis section, or the whole file),
     # the state once parsed (parsed only when an older version's KPIs differ: a charter whose
@@ -59,7 +61,7 @@ def threshold_changes(
         day = version.commit.date.date()
         if day > as_of:
             continue  # a portal pinned to a past day: commits after it do not exist yet
-        if day < as_of - LOOKBACK or content is None or isinstance(content, GitError | InputError):
+        if day < first or content is None or isinstance(content, GitError | InputError):
             break
         sections = _sections(content)
         text = sections.get("kpis", b"") if sections is not None else None

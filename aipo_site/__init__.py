@@ -12,12 +12,13 @@ The public API is the pipeline's three stages and their types; everything else i
 The MkDocs plugin (entry point ``aipo``) and the ``aipo`` command are thin shells over these.
 """
 
-from .errors import AipoError, ConfigError, InputError, InputErrors
+from .errors import AipoError, ConfigError, GitError, InputError, InputErrors
 from .evaluate import evaluate_model, evaluate_repository
-from .load.git import GitError, GitRevision
-from .load.repository import Layout, ModelInputs, Repository, load_repository
+from .load.git import GitRevision
+from .load.repository import load_repository
 from .load.source import Source, WorkingTree
 from .model.charter import Charter
+from .model.inputs import Layout, ModelInputs, Repository
 from .model.policy import Policy
 from .model.results import (
     DriftResult,

@@ -4,8 +4,8 @@
     ├── InputError            one problem in one input file (path, line, field, expected, found)
     │   └── InputErrors       several InputErrors reported together (all charters are checked)
     ├── ConfigError           bad settings (plugin options, CLI flags, missing folders)
-    └── GitError              a git command failed (defined in aipo_site.load.git; carries
-                              git's stderr and, for a missing ref, how to fetch it)
+    └── GitError              a git command failed (carries git's stderr and, for a missing
+                              ref, how to fetch it)
 
 The MkDocs plugin turns any AipoError into ``mkdocs.exceptions.PluginError``; the CLI prints
 ``error: ...`` and exits 2. Nothing else should reach a user as a traceback.
@@ -13,10 +13,11 @@ The MkDocs plugin turns any AipoError into ``mkdocs.exceptions.PluginError``; th
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["AipoError", "ConfigError", "InputError", "InputErrors", "snippet"]
+__all__ = ["AipoError", "ConfigError", "GitError", "InputError", "InputErrors", "snippet"]
 
 
 def snippet(value: object, limit: int = 40) -> str:
@@ -100,3 +101,21 @@ class InputErrors(AipoError):
     def raise_if_any(cls, errors: list[InputError]) -> None:
         if errors:
             raise cls.of(errors)
+
+
+class GitError(AipoError):
+    """A git command failed; the message ends with git's own stderr."""
+
+    def __init__(self, message: str, stderr: str | bytes | None = None) -> None:
+        if isinstance(stderr, bytes):
+            stderr = stderr.decode("utf-8", "replace")
+        self.stderr = (stderr or "").strip()
+        if self.stderr:
+            if "\n" in message:
+                # A message that already explains itself: git's words go below it.
+                message += "\ngit said:\n" + textwrap.indent(self.stderr, "  ")
+            elif "\n" in self.stderr:
+                message += ":\n" + textwrap.indent(self.stderr, "  ")
+            else:
+                message += f": {self.stderr}"
+        super().__init__(message)

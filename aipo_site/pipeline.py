@@ -12,9 +12,10 @@ from markupsafe import Markup
 from .errors import ConfigError
 from .evaluate import evaluate_repository
 from .load.git import CharterLog, charter_log, revision_info
-from .load.repository import Layout, Repository, load_repository
+from .load.repository import load_repository
 from .load.source import Source, WorkingTree
 from .model.charter import Charter
+from .model.inputs import Layout, Repository
 from .model.policy import Policy
 from .model.results import Portfolio
 from .model.revision import CommitInfo, Revision

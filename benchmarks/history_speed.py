@@ -57,8 +57,9 @@ import aipo_site.evaluate as evaluate_pkg  # noqa: E402
 from aipo_site.evaluate import evaluate_repository  # noqa: E402
 from aipo_site.evaluate import onsets as onsets_mod  # noqa: E402
 from aipo_site.load.git import charter_log  # noqa: E402
-from aipo_site.load.repository import Layout, load_repository  # noqa: E402
+from aipo_site.load.repository import load_repository  # noqa: E402
 from aipo_site.load.source import WorkingTree  # noqa: E402
+from aipo_site.model.inputs import Layout  # noqa: E402
 
 LAYOUT = Layout(charters="docs/models", policy="docs/policy.yaml", metrics="metrics")
 

@@ -19,9 +19,11 @@ from conftest import AS_OF, MINI_CHARTER, MINI_POLICY, GitRepo, daily_csv, run_m
 from aipo_site.cli.main import main
 from aipo_site.evaluate import onsets as onsets_mod
 from aipo_site.load import git as gitmod
-from aipo_site.load.repository import Layout
 from aipo_site.load.source import WorkingTree
+from aipo_site.load.validate import validate_document
 from aipo_site.load.yamlfile import parse_yaml
+from aipo_site.model.charter import Charter
+from aipo_site.model.inputs import Layout
 from aipo_site.model.policy import Policy
 from aipo_site.pipeline import PortalOptions, build_portal, evaluate_source
 
@@ -30,6 +32,19 @@ CHARTER = "content/models/m1.yaml"
 CONTRACT = "    contract: https://example.com/contract\n"
 OWNER = "incident_owner: {name: Ivan Incident}\n"
 MINI_POLICY_OBJECT = Policy.model_validate(parse_yaml(MINI_POLICY.encode(), "policy.yaml").data)
+
+
+class Parser:
+    """The parsing half of the CharterHistory interface, as the git loader implements it."""
+
+    parse = staticmethod(parse_yaml)
+
+    @staticmethod
+    def validate_charter(doc):
+        return validate_document(doc, Charter, "charter")[0]
+
+
+PARSER = Parser()
 
 
 def at(day: str, hour: int = 10, tz: dt.tzinfo = UTC) -> dt.datetime:
@@ -354,7 +369,7 @@ def test_sections_parse_like_the_whole_file(repo_root: Path) -> None:
     for raw in [p.read_bytes() for p in charters] + [tricky]:
         text = onsets_mod._Text(raw)
         assert text.sections is not None
-        checker = onsets_mod._Checker("x.yaml", MINI_POLICY_OBJECT)
+        checker = onsets_mod._Checker("x.yaml", MINI_POLICY_OBJECT, PARSER)
         assert checker._data(text) == parse_yaml(raw, "x.yaml").data
     assert list(onsets_mod._sections(tricky)) == ["id", "kpis", "notes", "summary"]
 
@@ -380,7 +395,7 @@ def test_text_that_is_not_plain_is_parsed_whole(raw: bytes) -> None:
 
 
 def test_a_version_that_does_not_parse_section_by_section_is_invalid() -> None:
-    checker = onsets_mod._Checker("x.yaml", MINI_POLICY_OBJECT)
+    checker = onsets_mod._Checker("x.yaml", MINI_POLICY_OBJECT, PARSER)
     broken = onsets_mod._Text(b"id: a\nowner: {name: [unclosed\n")
     assert broken.sections is not None
     assert checker._data(broken) is None
@@ -390,7 +405,7 @@ def test_a_version_that_does_not_parse_section_by_section_is_invalid() -> None:
 def test_todays_values_are_reused_only_while_the_file_is_as_loaded() -> None:
     raw = b"# prelude\nid: a\nname: A\nkpis:\n- metric: x\n"
     doc = parse_yaml(raw, "x.yaml")
-    checker = onsets_mod._Checker("x.yaml", MINI_POLICY_OBJECT)
+    checker = onsets_mod._Checker("x.yaml", MINI_POLICY_OBJECT, PARSER)
     checker.seed(onsets_mod._Text(raw), doc)
     assert checker.parsed == {
         b"id: a\n": {"id": "a"},
@@ -398,7 +413,7 @@ def test_todays_values_are_reused_only_while_the_file_is_as_loaded() -> None:
         b"kpis:\n- metric: x\n": {"kpis": [{"metric": "x"}]},
     }
     # Edited on disk since it was loaded (a line added above 'name'): nothing is taken.
-    moved = onsets_mod._Checker("x.yaml", MINI_POLICY_OBJECT)
+    moved = onsets_mod._Checker("x.yaml", MINI_POLICY_OBJECT, PARSER)
     moved.seed(onsets_mod._Text(raw.replace(b"name: A\n", b"\nname: B\n")), doc)
     assert moved.parsed == {}
 

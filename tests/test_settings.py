@@ -15,7 +15,7 @@ from aipo_site.cli.settings import (
     read_settings,
 )
 from aipo_site.errors import ConfigError, InputError
-from aipo_site.load.repository import Layout
+from aipo_site.model.inputs import Layout
 
 
 def write(folder: Path, text: str, name: str = "mkdocs.yml") -> Path:

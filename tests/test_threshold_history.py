@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from conftest import AS_OF, MINI_CHARTER, GitRepo, SiteServer, build_site
 
-from aipo_site.load.repository import Layout
 from aipo_site.load.source import WorkingTree
+from aipo_site.model.inputs import Layout
 from aipo_site.model.results import ThresholdChange
 from aipo_site.pipeline import PortalOptions, build_portal, evaluate_source
 

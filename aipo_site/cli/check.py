@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError, InputErrors
-from ..load.repository import ModelInputs, Repository
 from ..load.source import WorkingTree
+from ..model.inputs import ModelInputs, Repository
 from ..model.policy import Policy
 from ..model.results import Finding, KpiResult, Level, ModelResult
 from ..model.verdict import Question, Verdict

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..load.repository import ModelInputs
+from ..model.inputs import ModelInputs
 from ..model.results import Finding, Level
 
 __all__ = ["TODO_CODE", "lint_model"]

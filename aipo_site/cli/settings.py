@@ -31,7 +31,7 @@ import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from ..errors import ConfigError, InputError
-from ..load.repository import Layout
+from ..model.inputs import Layout
 
 __all__ = [
     "CONFIG_NAMES",

@@ -9,8 +9,9 @@ from pathlib import Path
 from ..errors import AipoError, ConfigError, InputError, InputErrors
 from ..evaluate import evaluate_repository
 from ..load.git import GitRevision
-from ..load.repository import Layout, Repository, load_repository
+from ..load.repository import load_repository
 from ..load.source import Source, WorkingTree
+from ..model.inputs import Layout, Repository
 from ..model.policy import Policy
 from ..model.results import Portfolio
 from .compare import State, compare

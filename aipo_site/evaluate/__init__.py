@@ -6,8 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 from ..errors import InputError, InputErrors
-from ..load.git import CharterLog
-from ..load.repository import ModelInputs, Repository
+from ..model.inputs import CharterHistory, ModelInputs, Repository
 from ..model.policy import Policy
 from ..model.results import ModelResult, Portfolio
 from .compliance import evaluate_compliance
@@ -33,7 +32,7 @@ def evaluate_model(
     policy: Policy,
     as_of: dt.date,
     metrics_folder: str = "metrics",
-    history: CharterLog | None = None,
+    history: CharterHistory | None = None,
 ) -> ModelResult:
     """Evaluate one model: KPIs, baseline drop, compliance, status, escalation, and the answers
     to "performing as intended?" and "governed as required?".
@@ -91,7 +90,7 @@ def evaluate_model(
 
 
 def evaluate_repository(
-    repo: Repository, as_of: dt.date, history: CharterLog | None = None
+    repo: Repository, as_of: dt.date, history: CharterHistory | None = None
 ) -> Portfolio:
     """Evaluate every model of a loaded repository on the same date.
 

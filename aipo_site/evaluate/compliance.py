@@ -25,8 +25,8 @@ from collections.abc import Callable
 from typing import cast
 
 from ..fmt import fmt_date, fmt_value
-from ..load.repository import ModelInputs
 from ..model.charter import Charter, Direction, Stage
+from ..model.inputs import ModelInputs
 from ..model.policy import Policy, Section
 from ..model.results import Finding, Level
 from .kpis import ResolvedKpi

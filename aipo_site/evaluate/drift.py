@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 from ..fmt import fmt_date, fmt_pct
-from ..load.drift import DriftInputs
 from ..model.charter import Drift, DriftMethod, Feature, Tiers
+from ..model.inputs import DriftInputs
 from ..model.policy import DriftDefaults
 from ..model.results import (
     DriftPoint,

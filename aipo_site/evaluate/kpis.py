@@ -14,7 +14,6 @@ import pandas as pd
 
 from ..errors import InputError
 from ..fmt import fmt_date, fmt_pct, fmt_value
-from ..load.repository import ModelInputs
 from ..model.charter import (
     Aggregation,
     Direction,
@@ -23,6 +22,7 @@ from ..model.charter import (
     Thresholds,
     check_threshold_order,
 )
+from ..model.inputs import ModelInputs
 from ..model.policy import Policy
 from ..model.results import CODE_LEVEL, STATUS_ORDER, UNKNOWN, KpiResult, KpiSeries, Status
 from .timeline import (

@@ -45,12 +45,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from ..errors import InputError
-from ..load.git import CharterLog, FileVersion, GitError
-from ..load.repository import ModelInputs
-from ..load.validate import validate_document
-from ..load.yamlfile import MAX_BYTES, YamlDocument, parse_yaml
-from ..model.charter import Charter
+from ..errors import GitError, InputError
+from ..model.document import YamlDocument
+from ..model.inputs import CharterHistory, FileVersion, ModelInputs
 from ..model.policy import Policy
 from ..model.results import Finding
 from .compliance import DATED_BY_DATA, charter_conditions, finding_key
@@ -68,7 +65,7 @@ def date_findings(
     model: ModelInputs,
     policy: Policy,
     as_of: dt.date,
-    history: CharterLog | None,
+    history: CharterHistory | None,
 ) -> list[Finding]:
     """``findings`` with ``since`` set, from git, on those about the charter's text.
 
@@ -89,19 +86,19 @@ def date_findings(
 
 
 def onsets(
-    model: ModelInputs, policy: Policy, keys: set[Key], history: CharterLog
+    model: ModelInputs, policy: Policy, keys: set[Key], history: CharterHistory
 ) -> dict[Key, dt.date | None]:
     """For each key (a text finding of the charter in the working tree now), the date its
     unbroken run of committed versions began, or None when unknown (see the module docstring)."""
     since: dict[Key, dt.date | None] = dict.fromkeys(keys)
     versions = history.versions.get(model.path) or []
-    current = history.working(model.path, MAX_BYTES) if versions else None
+    current = history.working_charter(model.path) if versions else None
     if current is None:
         return since
     resolved, _errors = check_kpi_inputs(model, policy)  # none: today's charter was evaluated
     now = charter_conditions(model, resolved, policy)
     reads: dict[Key, Reads] = {key: now.get(key) for key in keys}
-    check = _Checker(model.path, policy)
+    check = _Checker(model.path, policy, history)
     newer = _Text(current)
     check.seed(newer, model.document)
     open_keys = set(keys)
@@ -140,7 +137,7 @@ def onsets(
 
 
 def _contents(
-    history: CharterLog, versions: list[FileVersion]
+    history: CharterHistory, versions: list[FileVersion]
 ) -> Iterator[tuple[FileVersion, bytes | GitError | InputError | None]]:
     """Each version with its bytes (or why there are none), newest first, read from git a batch
     at a time (8 versions, then 32, then 128...): one round trip per batch, and a walk that
@@ -150,7 +147,7 @@ def _contents(
         batch = versions[start : start + size]
         blobs = [v.blob for v in batch if v.blob is not None]
         try:
-            read = dict(zip(blobs, history.read_many(blobs, MAX_BYTES), strict=True))
+            read = dict(zip(blobs, history.read_charters(blobs), strict=True))
         except GitError as e:
             read = dict.fromkeys(blobs, e)
         for version in batch:
@@ -222,9 +219,10 @@ class _Checker:
     """Checks old versions of one charter: parsed a section at a time (each distinct section text
     once), validated and checked whole, each distinct version once."""
 
-    def __init__(self, path: str, policy: Policy) -> None:
+    def __init__(self, path: str, policy: Policy, history: CharterHistory) -> None:
         self.path = path
         self.policy = policy
+        self.history = history
         self.parsed: dict[bytes, Any] = {}  # section text -> its {key: value}, or _INVALID
         self.checked: dict[str, dict[Key, Reads] | None] = {}  # blob -> conditions
 
@@ -255,7 +253,7 @@ class _Checker:
         if data is None:
             return None
         doc = YamlDocument(self.path, data)
-        charter, _problems = validate_document(doc, Charter, "charter")
+        charter = self.history.validate_charter(doc)
         if charter is None:
             return None
         old = ModelInputs(charter, self.path, doc, metrics=None)  # type: ignore[arg-type]
@@ -268,7 +266,7 @@ class _Checker:
         """The version's data, as the careful YAML reader gives it; None when it does not parse."""
         if text.sections is None:
             try:
-                return parse_yaml(text.raw, self.path).data
+                return self.history.parse(text.raw, self.path).data
             except InputError:
                 return None
         data: dict[str, Any] = {}
@@ -276,7 +274,7 @@ class _Checker:
             value = self.parsed.get(section)
             if value is None:
                 try:
-                    value = parse_yaml(section, self.path).data
+                    value = self.history.parse(section, self.path).data
                 except InputError:
                     value = _INVALID
                 if not isinstance(value, dict) or list(value) != [key]:

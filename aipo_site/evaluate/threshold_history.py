@@ -26,10 +26,8 @@ import datetime as dt
 import math
 from typing import Any
 
-from ..errors import InputError
-from ..load.git import CharterLog, GitError
-from ..load.repository import ModelInputs
-from ..load.yamlfile import parse_yaml
+from ..errors import GitError, InputError
+from ..model.inputs import CharterHistory, ModelInputs
 from ..model.policy import Policy
 from ..model.results import ThresholdChange
 from .onsets import _contents, _sections  # the same batched reads and section split
@@ -43,7 +41,7 @@ State = dict[str, Levels]
 
 
 def threshold_changes(
-    model: ModelInputs, policy: Policy, as_of: dt.date, history: CharterLog | None
+    model: ModelInputs, policy: Policy, as_of: dt.date, history: CharterHistory | None
 ) -> dict[str, tuple[ThresholdChange, ...]]:
     """The threshold changes of each of the model's KPIs (by metric), oldest first."""
     metrics = {k.metric for k in model.charter.kpis}
@@ -72,8 +70,8 @@ def threshold_changes(
         if newer is None:
             newer, newer_text = (source, None, version.commit), text
             continue
-        after = newer[1] if newer[1] is not None else _state(newer[0], model.path, policy)
-        state = _state(source, model.path, policy)
+        after = newer[1] if newer[1] is not None else _state(newer[0], model.path, policy, history)
+        state = _state(source, model.path, policy, history)
         if after is None or state is None:
             break
         commit = newer[2]
@@ -87,13 +85,13 @@ def threshold_changes(
     return {metric: tuple(reversed(changes)) for metric, changes in found.items()}
 
 
-def _state(content: bytes, path: str, policy: Policy) -> State | None:
+def _state(content: bytes, path: str, policy: Policy, history: CharterHistory) -> State | None:
     """Each listed KPI's (warn, breach) in one version (the whole file, or its ``kpis`` section
     alone); None when it is not a YAML mapping."""
     if not content.strip():
         return {}  # a version without a kpis section
     try:
-        data = parse_yaml(content, path).data
+        data = history.parse(content, path).data
     except InputError:
         return None
     if not isinstance(data, dict):

@@ -31,13 +31,14 @@ import difflib
 import hashlib
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError, snippet
 from ..model.charter import Drift
+from ..model.document import YamlDocument
+from ..model.inputs import DriftInputs
 from .csvtext import (
     ISO_DATE,
     MAX_NAME,
@@ -49,7 +50,6 @@ from .csvtext import (
     read_header,
     to_floats,
 )
-from .yamlfile import YamlDocument
 
 __all__ = ["DriftInputs", "parse_bins_csv", "parse_samples_csv", "read_drift_inputs"]
 
@@ -62,17 +62,6 @@ _MISSING_WORDS = {"nan", "na", "n/a", "null", "none", "-", "?"}
 # (in int64 and in the float64 the drift measures use).
 MAX_COUNT = 10**15
 MAX_TOTAL = 2**53
-
-
-@dataclass
-class DriftInputs:
-    """The drift data of one model, as read (windows are split at evaluation time)."""
-
-    samples: pd.DataFrame | None = None  # features as columns (+ "date" when dated)
-    reference: pd.DataFrame | None = None  # separate reference file, when given
-    bins: pd.DataFrame | None = None  # feature, bin, reference_count, current_count, period
-    files: list[str] = field(default_factory=list)
-    digest: str = ""  # sha256 over the files' paths and bytes: the cache key of the evaluation
 
 
 def _read(text: str, header: list[str], path: str) -> tuple[pd.DataFrame, np.ndarray]:

@@ -21,16 +21,19 @@ import contextlib
 import datetime as dt
 import os
 import subprocess
-import textwrap
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from ..errors import AipoError, InputError, snippet
+from ..errors import GitError, InputError, snippet
+from ..model.charter import Charter
+from ..model.document import YamlDocument
+from ..model.inputs import FileVersion
 from ..model.revision import CommitInfo, Revision
 from .source import WorkingTree, check_file_name
+from .validate import validate_document
+from .yamlfile import MAX_BYTES, parse_yaml
 
 __all__ = [
     "CharterLog",
@@ -48,24 +51,6 @@ __all__ = [
 # structured fields and practically never in commit subjects.
 _RS, _US = "\x1e", "\x1f"
 _LOG_FORMAT = f"--format={_RS}%H{_US}%h{_US}%cI{_US}%aN{_US}%s"
-
-
-class GitError(AipoError):
-    """A git command failed; the message ends with git's own stderr."""
-
-    def __init__(self, message: str, stderr: str | bytes | None = None) -> None:
-        if isinstance(stderr, bytes):
-            stderr = stderr.decode("utf-8", "replace")
-        self.stderr = (stderr or "").strip()
-        if self.stderr:
-            if "\n" in message:
-                # A message that already explains itself: git's words go below it.
-                message += "\ngit said:\n" + textwrap.indent(self.stderr, "  ")
-            elif "\n" in self.stderr:
-                message += ":\n" + textwrap.indent(self.stderr, "  ")
-            else:
-                message += f": {self.stderr}"
-        super().__init__(message)
 
 
 def _env() -> dict[str, str]:
@@ -503,14 +488,6 @@ def file_history(root: str | Path, path: str, limit: int = 20) -> list[CommitInf
     return [commit for commit, _ in _parse_log(proc.stdout)]
 
 
-@dataclass(frozen=True)
-class FileVersion:
-    """One commit of a file's history and what the file held after it."""
-
-    commit: CommitInfo
-    blob: str | None  # (abbreviated) object id of the file after the commit; None: deleted
-
-
 class CharterLog:
     """Every commit of each charter, newest first, renames followed, from ONE ``git log`` pass
     (see :func:`charter_log`); the charters' contents at those commits are read on demand through
@@ -556,6 +533,21 @@ class CharterLog:
             return WorkingTree(self.root).read_bytes(path, limit)
         except (OSError, InputError):
             return None
+
+    # The CharterHistory interface evaluation reads old charters through (aipo_site.model.inputs).
+
+    def working_charter(self, path: str) -> bytes | None:
+        return self.working(path, MAX_BYTES)
+
+    def read_charters(self, blobs: Sequence[str]) -> list[bytes | GitError | InputError]:
+        return self.read_many(blobs, MAX_BYTES)
+
+    def parse(self, raw: bytes, path: str) -> YamlDocument:
+        return parse_yaml(raw, path)
+
+    def validate_charter(self, doc: YamlDocument) -> Charter | None:
+        charter, _problems = validate_document(doc, Charter, "charter")
+        return charter
 
     def close(self) -> None:
         """End the ``git cat-file`` process, if one was started."""

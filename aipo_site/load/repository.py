@@ -10,15 +10,15 @@ the charters and metrics folders themselves.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import pandas as pd
 
 from ..errors import ConfigError, InputError, InputErrors, snippet
 from ..model.charter import Charter
+from ..model.inputs import Layout, ModelInputs, Repository
 from ..model.policy import Policy
-from .drift import DriftInputs, read_drift_inputs
+from .drift import read_drift_inputs
 from .metrics import MAX_CSV_BYTES, empty_frame, parse_metric_csv
 from .source import Source
 from .validate import validate_document
@@ -27,47 +27,6 @@ from .yamlfile import MAX_BYTES, YamlDocument, parse_yaml
 __all__ = ["Layout", "ModelInputs", "Repository", "load_repository", "unused_metrics"]
 
 CHARTER_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where things live, as POSIX paths relative to the repository root (the folder of
-    mkdocs.yml)."""
-
-    charters: str = "content/models"
-    policy: str = "content/policy.yaml"
-    metrics: str = "metrics"
-
-
-@dataclass
-class ModelInputs:
-    """Everything read for one model."""
-
-    charter: Charter
-    path: str
-    document: YamlDocument
-    metrics: pd.DataFrame
-    metric_files: list[str] = field(default_factory=list)
-    drift: DriftInputs | None = None
-
-    @property
-    def id(self) -> str:
-        return self.charter.id
-
-
-@dataclass
-class Repository:
-    """A loaded, validated governance repository."""
-
-    policy: Policy
-    policy_path: str
-    policy_document: YamlDocument | None
-    models: list[ModelInputs]
-    layout: Layout
-    warnings: list[str] = field(default_factory=list)
-
-    def model(self, model_id: str) -> ModelInputs | None:
-        return next((m for m in self.models if m.id == model_id), None)
 
 
 def load_repository(source: Source, layout: Layout | None = None) -> Repository:

@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..errors import InputError, snippet
+from ..model.document import Path_, YamlDocument, dotted
 from .source import read_regular_file
 from .text import CR_ONLY, first_forbidden, forbidden_message, line_column, nfc
 
@@ -53,7 +53,6 @@ MAX_SCALAR = 20_000
 # every line number aipo reports is the one an editor shows.
 _ODD_BREAKS = re.compile("\r(?!\n)|\x85")
 
-Path_ = tuple[str | int, ...]
 
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
@@ -64,44 +63,6 @@ _NAN = re.compile(r"^\.(nan|NaN|NAN)$")
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
-
-
-@dataclass
-class YamlDocument:
-    """Plain data read from one YAML file plus where each value stands in it."""
-
-    path: str
-    data: Any
-    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-
-    def position(self, loc: Path_) -> tuple[int | None, int | None]:
-        """Line and column (1-based) of the value at ``loc``, or of its nearest parent."""
-        loc = tuple(loc)
-        while loc:
-            if loc in self.positions:
-                return self.positions[loc]
-            loc = loc[:-1]
-        return self.positions.get((), (None, None))
-
-    def error(self, loc: Path_, message: str, *, at_key: bool = False) -> InputError:
-        """An InputError located at the value of ``loc`` (or at its key, for unknown fields)."""
-        key = self.key_positions.get(tuple(loc)) if at_key else None
-        line, column = key or self.position(loc)
-        dotted = _dotted(loc)
-        return InputError(self.path, message, line=line, column=column, field=dotted or None)
-
-
-def _dotted(loc: Path_) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-            continue
-        # A key is input: shown escaped and short when it is not a plain name.
-        name = part if len(part) <= 40 and part.isprintable() else snippet(part)
-        out += f".{name}" if out else name
-    return out
 
 
 # libyaml's parser (C) when available: ~15x faster than PyYAML's pure-Python scanner. Only its
@@ -248,7 +209,7 @@ def _text_value(value: str, loc: Path_, mark: Any, doc: YamlDocument, suspect: b
 
 
 def _error_at(path: str, message: str, mark: Any, loc: Path_ = ()) -> InputError:
-    field = _dotted(loc) or None
+    field = dotted(loc) or None
     if mark is None:
         return InputError(path, message, field=field)
     return InputError(path, message, line=mark.line + 1, column=mark.column + 1, field=field)

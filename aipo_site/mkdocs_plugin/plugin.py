@@ -25,8 +25,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from ..errors import AipoError
-from ..load.repository import Layout
 from ..load.source import WorkingTree
+from ..model.inputs import Layout
 from ..pipeline import Portal, PortalOptions, build_portal, resolve_as_of, source_revision
 from ..render.assets import IFRAME_WORKER
 from ..render.blocks import fill

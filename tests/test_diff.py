@@ -31,10 +31,11 @@ from aipo_site.diff import (
     to_json,
     to_markdown,
 )
-from aipo_site.errors import ConfigError, InputErrors
-from aipo_site.load.git import GitError, GitRevision
-from aipo_site.load.repository import Layout
+from aipo_site.errors import ConfigError, GitError, InputErrors
+from aipo_site.load.git import GitRevision
 from aipo_site.load.source import WorkingTree
+from aipo_site.model.charter import SPECIAL_CATEGORIES
+from aipo_site.model.inputs import Layout
 
 AS_OF = dt.date(2026, 11, 20)
 GOLDEN = Path(__file__).parent / "data" / "golden" / "diff.md"
@@ -479,3 +480,142 @@ def test_renderers_on_a_hand_made_diff() -> None:
     assert "1. 🟠 **review** · `m1`: owner A -&gt; B" in text
     assert json.loads(to_json(d))["needs_review"][0]["kind"] == "owner-changed"
     assert to_markdown(d) == text and to_json(d) == to_json(d)
+
+
+def changes_by_kind(repo: GitRepo) -> tuple[dict[tuple[str | None, str, str], dict], int]:
+    """Every change of the JSON report by (model, kind, item), and the exit code."""
+    text, code = diff(repo, "json")
+    found = json.loads(text)
+    changes = [*found["policy"], *(c for m in found["models"] for c in m["changes"])]
+    return {(c["model"], c["kind"], c["item"]): c for c in changes}, code
+
+
+def test_special_categories_are_the_ones_the_docs_and_the_demo_policy_name() -> None:
+    """One definition: the demo policy's worldwide authorisation rule names exactly it, and the
+    publishing guide lists it exactly."""
+    import yaml
+
+    root = Path(__file__).parent.parent
+    policy = yaml.safe_load((root / POLICY).read_text())
+    worldwide = [r for r in policy["authorisation"] if r["regions"] == ["*"]]
+    assert worldwide and set(worldwide[0]["categories"]) == SPECIAL_CATEGORIES
+    guide = " ".join((root / "content/guide/publishing.md").read_text().split())
+    named = ", ".join(f"`{c}`" for c in sorted(SPECIAL_CATEGORIES))
+    assert named in guide
+
+
+def test_special_category_data_added_is_critical(demo_git_repo: GitRepo) -> None:
+    repo = demo_git_repo
+    # An existing source extended to health data; another only to financial data.
+    repo.replace(
+        SUPPLY,
+        "    lineage: [Promotion planning tool, Data warehouse (promo_calendar)]\n"
+        "    categories: [commercial]\n",
+        "    lineage: [Promotion planning tool, Data warehouse (promo_calendar)]\n"
+        "    categories: [commercial, health]\n",
+    )
+    repo.replace(
+        SUPPLY,
+        "    lineage: [ERP (SAP S/4HANA), Data warehouse (shipments_daily)]\n"
+        "    categories: [commercial]\n",
+        "    lineage: [ERP (SAP S/4HANA), Data warehouse (shipments_daily)]\n"
+        "    categories: [commercial, financial]\n",
+    )
+    # New sources: one with children's data, one with personal data only.
+    repo.replace(
+        SUPPLY,
+        "data_sources:\n",
+        "data_sources:\n  - name: Loyalty app minors\n    categories: [personal, children]\n"
+        "    regions: [US]\n  - name: Store staff rota\n    categories: [personal]\n"
+        "    regions: [US]\n",
+    )
+    # A new model with genetic data.
+    repo.write(
+        "content/models/credit-limit.yaml",
+        NEW_CHARTER.replace("categories: [personal, financial]", "categories: [genetic]"),
+    )
+    got, code = changes_by_kind(repo)
+    assert code == 1
+    model = "supply-chain-forecast"
+    health = got[model, "data-source-changed", "Promotions calendar"]
+    assert health["severity"] == "critical"
+    assert health["message"] == (
+        "data source 'Promotions calendar' extends its data use: commercial in no regions → "
+        "commercial, health in no regions; it now includes special-category data (health)"
+    )
+    assert got[model, "data-source-changed", "Sales and shipments history"]["severity"] == "review"
+    minors = got[model, "data-source-added", "Loyalty app minors"]
+    assert minors["severity"] == "critical"
+    assert minors["message"].endswith("; special-category data (children)")
+    assert got[model, "data-source-added", "Store staff rota"]["severity"] == "review"
+    # In a new model, reviewed as a whole, special-category data still stands out.
+    genetic = got["credit-limit", "data-source-added", "Bureau data"]
+    assert genetic["severity"] == "critical"
+    assert genetic["message"].endswith("; special-category data (genetic)")
+
+
+def test_removing_any_authorisation_is_critical(demo_git_repo: GitRepo) -> None:
+    """Even a record the policy does not require: removing it is removing a control."""
+    repo = demo_git_repo
+    source = "    categories: [commercial]\n\nretraining:"
+    repo.replace(
+        SUPPLY,
+        source,
+        "    categories: [commercial]\n    authorisation: {record: DPA-2026-007}\n\nretraining:",
+    )
+    repo.commit("Record the supplier data processing agreement")
+    repo.replace(SUPPLY, "    authorisation: {record: DPA-2026-007}\n", "")
+    got, code = changes_by_kind(repo)
+    assert code == 1
+    removed = got["supply-chain-forecast", "authorisation-removed", "Supplier lead times"]
+    assert removed["severity"] == "critical"
+    assert removed["message"] == (
+        "authorisation record DPA-2026-007 is removed from data source 'Supplier lead times' "
+        "(commercial in no regions)"
+    )
+
+
+def test_segment_and_drift_status_flips_are_reported(demo_git_repo: GitRepo) -> None:
+    """New metric data flips a segment check, the drift and a drift feature: each is reported
+    as a KPI status flip is (info: the model's status change carries the severity)."""
+    repo = demo_git_repo
+    # Churn: the current inputs are the reference again, so nothing has drifted.
+    repo.write(
+        "metrics/customer-churn/drift/current.csv",
+        repo.read("metrics/customer-churn/drift/reference.csv"),
+    )
+    # Fraud: every age band declines as often as all customers do, so there is no gap.
+    rows = repo.read("metrics/fraud-prevention/kpis.csv").splitlines()
+    overall = {(d, m): v for d, m, v, segment in (r.split(",") for r in rows[1:]) if not segment}
+    repo.write(
+        "metrics/fraud-prevention/kpis.csv",
+        "\n".join(
+            [rows[0]]
+            + [
+                ",".join((d, m, overall[d, m] if s else v, s))
+                for d, m, v, s in (r.split(",") for r in rows[1:])
+            ]
+        )
+        + "\n",
+    )
+    got, _ = changes_by_kind(repo)
+    expected = {
+        ("fraud-prevention", "segment-status-changed", "false_positive_rate by segment"): (
+            "WARN", "OK", "the fairness check on 'false_positive_rate' goes from WARN to OK",
+        ),
+        ("customer-churn", "drift-status-changed", "data drift"): (
+            "WARN", "OK", "data drift goes from WARN to OK",
+        ),
+        ("customer-churn", "drift-status-changed", "monthly_spend"): (
+            "WARN", "OK", "drift of feature 'monthly_spend' goes from WARN to OK",
+        ),
+    }  # fmt: skip
+    for key, (before, after, message) in expected.items():
+        change = got[key]
+        assert (change["before"], change["after"], change["message"]) == (before, after, message)
+        assert change["severity"] == "info"
+    flips = {k for k in got if k[1] in {"segment-status-changed", "drift-status-changed"}}
+    assert flips == set(expected)  # features whose status holds are not listed
+    text, _ = diff(repo)
+    churn = text.split("#### `customer-churn`", 1)[1].split("####", 1)[0]
+    assert "| ⚪ info | drift status changed | data drift | WARN | OK |" in churn

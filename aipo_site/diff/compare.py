@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ..fmt import fmt_date, fmt_pct, fmt_value
-from ..load.repository import Repository
 from ..model.charter import (
     P_VALUE_METHODS,
+    SPECIAL_CATEGORIES,
     Authorisation,
     Charter,
     Contact,
@@ -31,8 +31,9 @@ from ..model.charter import (
     Tiers,
     Trigger,
 )
+from ..model.inputs import Repository
 from ..model.policy import AuthorisationRule, MetricDefault, Policy, RitualRule
-from ..model.results import Finding, KpiResult, Level, ModelResult, Portfolio
+from ..model.results import DriftResult, Finding, KpiResult, Level, ModelResult, Portfolio
 from .model import Change, GovernanceDiff, Kind, ModelDiff, Severity, Side
 
 __all__ = ["State", "compare"]
@@ -126,6 +127,11 @@ def _data_use(s: DataSource) -> str:
     cats = ", ".join(s.categories) or "no categories"
     regs = ", ".join(s.regions) or "no regions"
     return f"{cats} in {regs}"
+
+
+def _special(categories: Iterable[str]) -> list[str]:
+    """The special-category data among ``categories`` (see SPECIAL_CATEGORIES), sorted."""
+    return sorted(set(categories) & SPECIAL_CATEGORIES)
 
 
 def _authorisation(a: Authorisation | None, detail: bool = False) -> str | None:
@@ -496,9 +502,13 @@ def _added(h: ModelResult) -> ModelDiff:
         )  # fmt: skip
     for s in c.data_sources:
         auth = _authorisation(s.authorisation) or "no authorisation record"
+        special = _special(s.categories)
+        # Special-category data stands out even in a model reviewed as a whole.
         out.add(
-            Kind.DATA_SOURCE_ADDED, S.INFO, s.name, None, f"{_data_use(s)} · {auth}",
-            f"data source '{s.name}': {_data_use(s)}; {auth}",
+            Kind.DATA_SOURCE_ADDED, S.CRITICAL if special else S.INFO, s.name, None,
+            f"{_data_use(s)} · {auth}",
+            f"data source '{s.name}': {_data_use(s)}; {auth}"
+            + (f"; special-category data ({', '.join(special)})" if special else ""),
         )  # fmt: skip
     for f in h.findings:
         kind, sev, *rest = _new_finding(f)
@@ -549,6 +559,7 @@ def _model(b: ModelResult, h: ModelResult, ctx: _Context) -> list[Change]:
     _risks(cb, ch, out)
     _ladder(cb, ch, out)
     _segments(cb, ch, out)
+    _segment_statuses(b, h, out)
     _drift(b, h, out)
     _other_sections(cb, ch, out)
     _findings(b, h, out)
@@ -607,6 +618,48 @@ def _segments(cb: Charter, ch: Charter, out: _Out) -> None:
                 f"the fairness check on '{metric}' {'tolerates a wider' if looser else 'narrows the'} "
                 f"gap between segments ({_drift_tiers(x.tiers)} → {_drift_tiers(y.tiers)})",
             )  # fmt: skip
+
+
+def _segment_statuses(b: ModelResult, h: ModelResult, out: _Out) -> None:
+    """Status flips of the segment checks evaluated on both sides (as KPI status flips)."""
+    sb = _by(b.segments, lambda s: s.check.metric)
+    sh = _by(h.segments, lambda s: s.check.metric)
+    for metric, x, y in _matched(sb, sh):
+        if x is None or y is None or x.status == y.status:
+            continue
+        sx, sy = x.status.value, y.status.value
+        out.add(
+            Kind.SEGMENT_STATUS_CHANGED, S.INFO, f"{metric} by segment", sx, sy,
+            f"the fairness check on '{metric}' goes from {sx} to {sy}",
+        )  # fmt: skip
+
+
+def _drift_status(d: DriftResult) -> str:
+    """The drift's one status, as `aipo check` shows it: its level, or the share's status
+    (NO DATA, for one) when the level is OK."""
+    return d.level.label if d.level > Level.OK else d.share_status.value
+
+
+def _drift_statuses(b: ModelResult, h: ModelResult, out: _Out) -> None:
+    """Status flips of the drift and of each feature evaluated on both sides (as KPI status
+    flips)."""
+    if b.drift is None or h.drift is None:
+        return
+    sx, sy = _drift_status(b.drift), _drift_status(h.drift)
+    if sx != sy:
+        out.add(
+            Kind.DRIFT_STATUS_CHANGED, S.INFO, "data drift", sx, sy,
+            f"data drift goes from {sx} to {sy}",
+        )  # fmt: skip
+    fb = _by(b.drift.features, lambda f: f.name)
+    fh = _by(h.drift.features, lambda f: f.name)
+    for name, x, y in _matched(fb, fh):
+        if x is None or y is None or x.status == y.status:
+            continue
+        out.add(
+            Kind.DRIFT_STATUS_CHANGED, S.INFO, name, x.status.value, y.status.value,
+            f"drift of feature '{name}' goes from {x.status.value} to {y.status.value}",
+        )  # fmt: skip
 
 
 def _feature_tiers(m: ModelResult) -> dict[str, tuple[str | None, Tiers | None]]:
@@ -681,6 +734,7 @@ def _drift(b: ModelResult, h: ModelResult, out: _Out) -> None:
             Kind.DRIFT_CHANGED, S.INFO, "drift", None, None,
             "the drift windows or input files change",
         )  # fmt: skip
+    _drift_statuses(b, h, out)
 
 
 def _accountability(cb: Charter, ch: Charter, out: _Out) -> None:
@@ -868,9 +922,12 @@ def _data(cb: Charter, ch: Charter, policy: Policy, out: _Out) -> None:
         if x is None:
             assert y is not None
             auth = _authorisation(y.authorisation) or "no authorisation record"
+            special = _special(y.categories)
             out.add(
-                Kind.DATA_SOURCE_ADDED, S.REVIEW, name, None, f"{_data_use(y)} · {auth}",
-                f"new data source '{name}': {_data_use(y)}; {auth}",
+                Kind.DATA_SOURCE_ADDED, S.CRITICAL if special else S.REVIEW, name, None,
+                f"{_data_use(y)} · {auth}",
+                f"new data source '{name}': {_data_use(y)}; {auth}"
+                + (f"; special-category data ({', '.join(special)})" if special else ""),
             )  # fmt: skip
             continue
         if y is None:
@@ -881,11 +938,13 @@ def _data(cb: Charter, ch: Charter, policy: Policy, out: _Out) -> None:
             continue
         if (x.categories, x.regions) != (y.categories, y.regions):
             wider = bool(set(y.categories) - set(x.categories) or set(y.regions) - set(x.regions))
+            special = _special(set(y.categories) - set(x.categories))
+            sev = S.CRITICAL if special else S.REVIEW if wider else S.INFO
             out.add(
-                Kind.DATA_SOURCE_CHANGED, S.REVIEW if wider else S.INFO, name,
-                _data_use(x), _data_use(y),
+                Kind.DATA_SOURCE_CHANGED, sev, name, _data_use(x), _data_use(y),
                 f"data source '{name}' {'extends' if wider else 'narrows'} its data use: "
-                f"{_data_use(x)} → {_data_use(y)}",
+                f"{_data_use(x)} → {_data_use(y)}"
+                + (f"; it now includes special-category data ({', '.join(special)})" if special else ""),
             )  # fmt: skip
         if x.owner != y.owner:
             out.add(
@@ -894,10 +953,11 @@ def _data(cb: Charter, ch: Charter, policy: Policy, out: _Out) -> None:
             )  # fmt: skip
         ax, ay = _authorisation(x.authorisation), _authorisation(y.authorisation)
         if ax is not None and ay is None:
+            # Always critical: the record is the control; the policy may require one later.
             required = _requires_authorisation(policy, y)
             why = "; the policy requires one for this data" if required else ""
             out.add(
-                Kind.AUTHORISATION_REMOVED, S.CRITICAL if required else S.REVIEW, name, ax, None,
+                Kind.AUTHORISATION_REMOVED, S.CRITICAL, name, ax, None,
                 f"authorisation record {ax} is removed from data source '{name}' "
                 f"({_data_use(y)}){why}",
             )  # fmt: skip

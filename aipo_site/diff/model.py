@@ -2,11 +2,16 @@
 
 Severity follows one rule, so reviewers can predict it:
 
-- ``critical``: a control that protects people or data is removed, or the organisation-wide policy
-  is relaxed (it applies to every model), or a model newly BREACHes (status or finding);
+- ``critical``: a control that protects people or data is removed (any authorisation record,
+  whether or not the policy requires one), special-category data is added (a data source added
+  with, or extended to, a category in :data:`aipo_site.model.charter.SPECIAL_CATEGORIES`, also in
+  a new model), the organisation-wide policy is relaxed (it applies to every model), or a model
+  newly BREACHes (status or finding);
 - ``review``: accountability changes, or one model's own controls are loosened or removed
   (thresholds, escalation, retraining, risks closed, data use extended);
-- ``info``: controls are added or tightened, or the change is neutral.
+- ``info``: controls are added or tightened, or the change is neutral. Status flips of a KPI, a
+  segment check, the drift or a drift feature are ``info``: the model's own status change
+  carries the severity.
 """
 
 from __future__ import annotations
@@ -110,6 +115,7 @@ class Kind(StrEnum):
     SEGMENT_CHECK_ADDED = "segment-check-added"
     SEGMENT_CHECK_REMOVED = "segment-check-removed"
     SEGMENT_TIERS_CHANGED = "segment-tiers-changed"
+    SEGMENT_STATUS_CHANGED = "segment-status-changed"
     DRIFT_ADDED = "drift-added"
     DRIFT_REMOVED = "drift-removed"
     DRIFT_FEATURE_ADDED = "drift-feature-added"
@@ -118,6 +124,7 @@ class Kind(StrEnum):
     DRIFT_TIERS_TIGHTENED = "drift-tiers-tightened"
     DRIFT_TIERS_CHANGED = "drift-tiers-changed"
     DRIFT_CHANGED = "drift-changed"
+    DRIFT_STATUS_CHANGED = "drift-status-changed"
     # anything else in a charter or the policy
     SECTION_CHANGED = "section-changed"
     POLICY_SECTION_CHANGED = "policy-section-changed"

@@ -293,6 +293,14 @@ class DataSource(Strict):
     contract: str | None = Field(default=None, description="Link to the data contract.")
 
 
+# Data categories that are special-category data, whatever the policy says: GDPR Art. 9's
+# (written as `special-category`, or by name: health, biometric, genetic) and children's data
+# (Art. 8); the demo policy's worldwide authorisation rule names the same five. `aipo diff` rates a
+# data source added with, or extended to, any of them as critical (content/guide/publishing.md,
+# "Reading the governance diff").
+SPECIAL_CATEGORIES = frozenset({"special-category", "health", "biometric", "genetic", "children"})
+
+
 class Retraining(Strict):
     """How often the model is retrained and when it last was."""
 

@@ -16,6 +16,7 @@ from .load.repository import load_repository
 from .load.source import Source, WorkingTree
 from .model.charter import Charter
 from .model.inputs import Layout, Repository
+from .model.people import PeopleDirectory
 from .model.policy import Policy
 from .model.results import Portfolio
 from .model.revision import CommitInfo, Revision
@@ -29,7 +30,8 @@ from .render.pages import (
     render_model_page,
     render_stamp,
 )
-from .render.reference import json_schema, render_reference
+from .render.people import render_people_index, render_person_page
+from .render.reference import render_reference, schema_files
 
 __all__ = [
     "AS_OF_ENV",
@@ -95,7 +97,7 @@ class Provenance:
 
 def source_revision(root: str | Path, layout: Layout) -> Revision | None:
     """The commit a working tree is at, dirty when the governance inputs have changes."""
-    return revision_info(root, [layout.charters, layout.policy, layout.metrics])
+    return revision_info(root, [layout.charters, layout.policy, layout.metrics, layout.people])
 
 
 def read_charter_log(source: Source, repo: Repository) -> CharterLog | None:
@@ -131,6 +133,7 @@ class Portal:
     pages: dict[str, str]  # src_uri -> Markdown
     files: dict[str, str]  # src_uri -> other content (CSV, SVG, JSON, JS, CSS)
     model_pages: dict[str, str] = field(default_factory=dict)  # model id -> src_uri
+    person_pages: list[str] = field(default_factory=list)  # owner pages' src_uri (not the index)
     dashboard: str = "dashboard.md"
     # HTML blocks of generated pages, by src_uri: put back after Markdown (indexed by search)
     # or into the final HTML (deferred); see render/blocks.py.
@@ -182,12 +185,14 @@ def render_portal(
             provenance.histories.get(result.path, []) if provenance.histories is not None else None
         )
         sections = [render_history(history, result.path, HISTORY_LIMIT, provenance.shallow)]
-        page, data = render_model_page(result, paths, sections)
+        page, data = render_model_page(result, paths, sections, repo.people)
         src = paths.model_page(result.id)
         pages[src] = page
         model_pages[result.id] = src
         files.update(data)
     pages[paths.dashboard] = render_dashboard(portfolio, paths, title=options.dashboard_title)
+    person_pages = _people_pages(portfolio, paths)
+    pages.update(person_pages)
     if options.reference:
         charter_ref, policy_ref = f"{paths.reference}/charter.md", f"{paths.reference}/policy.md"
         charter_schema = paths.relative(charter_ref, "schema/charter.schema.json")
@@ -210,8 +215,18 @@ def render_portal(
                 'JSON Schema: <a href="{}">policy.schema.json</a>.'
             ).format(policy_schema),
         )
-        files["schema/charter.schema.json"] = json_schema(Charter)
-        files["schema/policy.schema.json"] = json_schema(Policy)
+        people_ref = f"{paths.reference}/people.md"
+        pages[people_ref] = render_reference(
+            PeopleDirectory,
+            "People directory reference",
+            Markup(
+                "The people directory (<code>content/people.yaml</code> by default): every person "
+                "and team the charters name, once, by key. Generated from its schema. JSON "
+                'Schema: <a href="{}">people.schema.json</a>.'
+            ).format(paths.relative(people_ref, "schema/people.schema.json")),
+        )
+        for name, text in schema_files().items():
+            files[f"schema/{name}"] = text
     if options.assets:
         files[f"{paths.assets}/vega.js"] = vega_bundle()
         for name, text in static_files().items():
@@ -223,6 +238,7 @@ def render_portal(
         pages=pages,
         files=files,
         model_pages=model_pages,
+        person_pages=[p for p in person_pages if p != paths.people_index],
         dashboard=paths.dashboard,
         stamp=stamp,
         provenance=provenance,
@@ -234,6 +250,31 @@ def render_portal(
             portal.indexed[src] = split.indexed
             portal.deferred[src] = split.deferred
     return portal
+
+
+def _people_pages(portfolio: Portfolio, paths: Paths) -> dict[str, str]:
+    """An owner page per person of the directory and the people index (none without one)."""
+    if not portfolio.people:
+        return {}
+    out = {}
+    index = paths.people_index
+    for p in portfolio.people:
+        page = paths.person_page(p.key)
+        model_urls = {
+            m: paths.relative(page, paths.page_url(paths.model_page(m))) for m in p.models
+        } | {
+            o.model_id: paths.relative(page, paths.page_url(paths.model_page(o.model_id)))
+            for o in p.overdue
+        }
+        out[page] = render_person_page(
+            p, portfolio, model_urls, paths.relative(page, paths.page_url(index))
+        )
+    urls = {
+        p.key: paths.relative(index, paths.page_url(paths.person_page(p.key)))
+        for p in portfolio.people
+    }
+    out[index] = render_people_index(portfolio, urls)
+    return out
 
 
 def build_portal(

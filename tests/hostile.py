@@ -670,6 +670,9 @@ _ENUM = "an enum: only the listed values validate"
 CONSTRAINED: dict[str, dict[str, str]] = {
     "charter": {
         "id": _SLUG + "; also the page URL, the metrics folder and the badge label",
+        "owner.person": "pattern: a key of the people directory (lower-case letters, digits, -_.)",
+        "incident_owner.person": "pattern: a key of the people directory (lower-case letters, "
+        "digits, -_.)",
         "lifecycle.stage": _ENUM,
         "lifecycle.since": _DATE,
         "lifecycle.history[].stage": _ENUM,
@@ -1078,6 +1081,8 @@ class _Charter:
             "email": self.fill.verbatim(EMAIL_PAYLOADS, self.model, self.file, f"{prefix}.email"),
             "role": self.short(f"{prefix}.role"),
             "on_call": self.short(f"{prefix}.on_call"),
+            # A key with no people directory in the repository: the name above is shown.
+            "person": f"{prefix.replace('_', '-')}-{self.model}",
         }
 
     def drift_path(self, path: str) -> str:

@@ -87,7 +87,11 @@ def realistic_change(repo: GitRepo) -> None:
     )
     cut(repo, FRAUD, "  - name: Customer profile", "    authorisation:\n", "    contract:")
     # Churn: a new owner, a risk closed.
-    repo.replace(CHURN, "owner:\n  name: Sofia Lindqvist\n", "owner:\n  name: Marta Nowak\n")
+    repo.replace(
+        CHURN,
+        "\nowner: sofia-lindqvist\n",
+        "\nowner:\n  name: Marta Nowak\n  email: sofia.lindqvist@example.com\n",
+    )
     repo.replace(CHURN, "    status: mitigated\n\nescalation:", "    status: closed\n\nescalation:")
     # Supply chain: retrain less often, drop the top of the escalation ladder.
     repo.replace(SUPPLY, "retraining:\n  cadence_days: 90\n", "retraining:\n  cadence_days: 120\n")
@@ -267,8 +271,8 @@ EDITS = [
      "fraud-prevention", Kind.BASELINE_CHANGED, Severity.REVIEW),
     (FRAUD, "    contract: https://contracts.example.com/payments/fraud-labels/v1\n", "",
      "fraud-prevention", Kind.CONTRACT_REMOVED, Severity.REVIEW),
-    (FRAUD, "  - decision: Threshold changes\n    accountable: Amara Okafor (AIPO)\n",
-     "  - decision: Threshold changes\n    accountable: Fraud data science team\n",
+    (FRAUD, "  - decision: Threshold changes\n    accountable: amara-okafor\n",
+     "  - decision: Threshold changes\n    accountable: fraud-data-science\n",
      "fraud-prevention", Kind.DECISION_OWNER_CHANGED, Severity.REVIEW),
     (FRAUD, "    tiers: {warn: 0.004, breach: 0.008}\n", "    tiers: {warn: 0.01, breach: 0.02}\n",
      "fraud-prevention", Kind.SEGMENT_TIERS_CHANGED, Severity.REVIEW),

@@ -32,10 +32,12 @@ INIT_FILES = {
     ".gitignore",
     "content/index.md",
     "content/policy.yaml",
+    "content/people.yaml",
     "content/models/example-model.yaml",
     "metrics/example-model/kpis.csv",
     "schema/charter.schema.json",
     "schema/policy.schema.json",
+    "schema/people.schema.json",
     ".github/pull_request_template.md",
 }
 
@@ -236,8 +238,8 @@ def test_new_then_check_reports_todo_markers(fresh_repo, capsys):
     assert {f["field"] for f in todos} == {
         "summary",
         "business_unit",
-        "owner.name",
-        "incident_owner.name",
+        "owner",
+        "incident_owner",
     }
     for f in todos:
         assert f["level"] == "WARN"

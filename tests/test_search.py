@@ -34,6 +34,15 @@ def page_text(docs: list[dict[str, Any]], model_id: str) -> tuple[str, str]:
     return plain(first), " ".join(plain(d) for d in entries)
 
 
+def person_name(contact: str | dict[str, Any]) -> str:
+    """An owner as the portal shows it: a key of the demo's people directory is its name."""
+    people = yaml.safe_load((ROOT / "content" / "people.yaml").read_text())["people"]
+    key = contact if isinstance(contact, str) else contact.get("person")
+    if isinstance(contact, dict) and contact.get("name"):
+        return contact["name"]
+    return people[key]["name"] if key in people else str(key)
+
+
 def search_terms(charter: dict[str, Any]) -> dict[str, list[str]]:
     return {
         "name": [charter["name"]],
@@ -41,8 +50,8 @@ def search_terms(charter: dict[str, Any]) -> dict[str, list[str]]:
         "KPI": [k.get("name") or k["metric"] for k in charter.get("kpis", [])],
         "metric": [k["metric"] for k in charter.get("kpis", [])],
         "data source": [s["name"] for s in charter.get("data_sources", [])],
-        "owner": [charter["owner"]["name"]]
-        + ([charter["incident_owner"]["name"]] if charter.get("incident_owner") else []),
+        "owner": [person_name(charter["owner"])]
+        + ([person_name(charter["incident_owner"])] if charter.get("incident_owner") else []),
         "decision": [d["decision"] for d in charter.get("decision_rights", [])],
         "risk": [r["title"] for r in charter.get("risks", [])],
     }

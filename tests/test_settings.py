@@ -183,7 +183,12 @@ def test_paths_are_relative_to_the_config_folder(tmp_path):
     # with another root, they are re-expressed relative to it
     settings = read_settings(config, root=tmp_path)
     assert settings.root == tmp_path.resolve()
-    assert settings.layout == Layout("governance/models", "governance/policy.yaml", "data/metrics")
+    assert settings.layout == Layout(
+        "governance/models",
+        "governance/policy.yaml",
+        "data/metrics",
+        "docs-site/content/people.yaml",  # a default is relative to mkdocs.yml's folder too
+    )
 
 
 def test_flags_override_the_config(tmp_path):

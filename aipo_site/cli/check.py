@@ -416,9 +416,13 @@ def model_record(check: ModelCheck) -> dict[str, Any]:
         "file": r.path,
         "business_unit": c.business_unit,
         "stage": c.lifecycle.stage.value,
-        "owner": {"name": c.owner.name, "email": c.owner.email},
+        "owner": {"name": c.owner.name, "email": c.owner.email, "person": c.owner.person},
         "incident_owner": (
-            {"name": c.incident_owner.name, "email": c.incident_owner.email}
+            {
+                "name": c.incident_owner.name,
+                "email": c.incident_owner.email,
+                "person": c.incident_owner.person,
+            }
             if c.incident_owner
             else None
         ),

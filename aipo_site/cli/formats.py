@@ -21,8 +21,9 @@ JSON report (``--format json``), version 2. Keys are sorted; models are sorted b
       "warnings": ["..."],                   # repository warnings (e.g. metrics without a charter)
       "policy_file": "content/policy.yaml" | null,
       "models": [{
-        "id", "name", "file", "business_unit", "stage", "owner": {"name", "email"},
-        "incident_owner": {"name", "email"} | null,
+        "id", "name", "file", "business_unit", "stage",
+        "owner": {"name", "email", "person"},   # person: the people directory key, or null
+        "incident_owner": {"name", "email", "person"} | null,
         "status": "OK" | "WARN" | "BREACH",  # as the portal shows it
         "since": "YYYY-MM-DD" | null,        # since when the status holds, when known
         "gate_level": "OK" | "WARN" | "BREACH",  # status or lint, whichever is worse

@@ -27,8 +27,7 @@ from ..errors import ConfigError
 from ..load.validate import validate_document
 from ..load.yamlfile import parse_yaml
 from ..model.charter import SLUG_PATTERN, Charter
-from ..model.policy import Policy
-from ..render.reference import json_schema
+from ..render.reference import SCHEMA_MODELS, schema_files
 from .settings import Settings
 
 __all__ = [
@@ -87,20 +86,12 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def schema_files() -> dict[str, str]:
-    """File name -> JSON Schema text, for charters and the policy."""
-    return {
-        "charter.schema.json": json_schema(Charter),
-        "policy.schema.json": json_schema(Policy),
-    }
-
-
 def write_schemas(folder: Path) -> list[Path]:
     """Write the JSON Schemas into ``folder`` (created if needed); return the paths written."""
     if folder.suffix == ".json" or folder.is_file():
         raise ConfigError(
             f"--output: '{folder}' is a file name; give the folder to write "
-            "charter.schema.json and policy.schema.json into"
+            f"{', '.join(SCHEMA_MODELS)} into"
         )
     written = []
     try:
@@ -184,6 +175,7 @@ def init_files(
         ".gitignore": _templates().joinpath("gitignore").read_text("utf-8"),
         "content/index.md": env.get_template("index.md.j2").render(context),
         "content/policy.yaml": _templates().joinpath("policy.yaml").read_text("utf-8"),
+        "content/people.yaml": _templates().joinpath("people.yaml").read_text("utf-8"),
         f"content/models/{EXAMPLE_ID}.yaml": env.get_template("example-model.yaml.j2").render(
             dates=_example_dates(as_of)
         ),

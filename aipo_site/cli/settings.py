@@ -52,6 +52,7 @@ PLUGIN_DEFAULTS: dict[str, Any] = {
     "charters": "content/models",
     "policy": "content/policy.yaml",
     "metrics": "metrics",
+    "people": "content/people.yaml",
     "as_of": None,
     "models_dir": "models",
     "dashboard": "dashboard.md",
@@ -60,6 +61,7 @@ PLUGIN_DEFAULTS: dict[str, Any] = {
     "assets_dir": "assets/aipo",
     "reference": True,
     "reference_dir": "reference",
+    "people_dir": "people",
     "nav_section": "Models",
     "nav_group_by": "business_unit",
 }
@@ -316,6 +318,7 @@ def read_settings(
         charters=_rebase(options["charters"], base, root_final),
         policy=_rebase(options["policy"], base, root_final),
         metrics=_rebase(options["metrics"], base, root_final),
+        people=_rebase(options["people"], base, root_final),
     )
     for name, value in (overrides or {}).items():
         if value is None:

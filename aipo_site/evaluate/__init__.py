@@ -13,6 +13,7 @@ from .compliance import evaluate_compliance
 from .drift import evaluate_drift
 from .kpis import check_kpi_inputs, evaluate_kpi, overall_series
 from .onsets import date_findings
+from .people import evaluate_people
 from .segments import evaluate_segments
 from .status import (
     active_escalation,
@@ -109,4 +110,4 @@ def evaluate_repository(
         except InputError as e:
             errors.append(e)
     InputErrors.raise_if_any(errors)
-    return Portfolio(as_of=as_of, models=results)
+    return Portfolio(as_of=as_of, models=results, people=evaluate_people(repo.people, results))

@@ -20,6 +20,7 @@ from ..model.inputs import Layout, ModelInputs, Repository
 from ..model.policy import Policy
 from .drift import read_drift_inputs
 from .metrics import MAX_CSV_BYTES, empty_frame, parse_metric_csv
+from .people import check_people, fill_owners, load_people
 from .source import Source
 from .validate import validate_document
 from .yamlfile import MAX_BYTES, YamlDocument, parse_yaml
@@ -40,6 +41,7 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
     warnings: list[str] = []
 
     policy, policy_doc = _load_policy(source, layout.policy, errors)
+    people, _people_doc = load_people(source, layout.people, errors)
     try:
         has_charters = source.is_dir(layout.charters)
         listed = source.list_files(layout.charters) if has_charters else []
@@ -78,6 +80,12 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
             )
             continue
         seen[charter.id] = path
+        if people is not None:
+            charter, problems, notes = check_people(charter, doc, people, layout.people)
+            errors.extend(problems)
+            warnings.extend(notes)
+        else:
+            charter = fill_owners(charter, None)
         folder = f"{layout.metrics}/{charter.id}"
         frame, files = _load_metrics(source, folder, errors)
         warnings.extend(unused_metrics(charter, frame))
@@ -111,7 +119,7 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
     InputErrors.raise_if_any(list(unique.values()))
     assert policy is not None
     models.sort(key=lambda m: m.id)
-    return Repository(policy, layout.policy, policy_doc, models, layout, warnings)
+    return Repository(policy, layout.policy, policy_doc, models, layout, warnings, people)
 
 
 def unused_metrics(charter: Charter, frame: pd.DataFrame) -> list[str]:

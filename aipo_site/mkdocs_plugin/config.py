@@ -17,6 +17,7 @@ class AipoConfig(base.Config):
     charters = c.Type(str, default="content/models")
     policy = c.Type(str, default="content/policy.yaml")
     metrics = c.Type(str, default="metrics")
+    people = c.Type(str, default="content/people.yaml")
 
     # Evaluation date: YYYY-MM-DD or "today"; unset means $AIPO_AS_OF, else today.
     as_of = c.Optional(c.Type((str, dt.date)))
@@ -29,6 +30,7 @@ class AipoConfig(base.Config):
     assets_dir = c.Type(str, default="assets/aipo")
     reference = c.Type(bool, default=True)
     reference_dir = c.Type(str, default="reference")
+    people_dir = c.Type(str, default="people")
 
     # Navigation: model pages go in one section, grouped so the nav stays small with many models.
     nav_section = c.Type(str, default="Models")

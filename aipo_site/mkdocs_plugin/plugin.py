@@ -87,13 +87,14 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         except ValueError:
             prefix = ""
         return PortalOptions(
-            layout=Layout(charters=o.charters, policy=o.policy, metrics=o.metrics),
+            layout=Layout(charters=o.charters, policy=o.policy, metrics=o.metrics, people=o.people),
             paths=Paths(
                 models=o.models_dir.strip("/"),
                 dashboard=o.dashboard,
                 badges=o.badges_dir.strip("/"),
                 assets=o.assets_dir.strip("/"),
                 reference=o.reference_dir.strip("/"),
+                people=o.people_dir.strip("/"),
                 directory_urls=config.use_directory_urls,
                 docs_prefix="" if prefix == "./" else prefix,
             ),
@@ -114,6 +115,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             for path in sorted(base.rglob("*")):
                 _stamp(digest, path)
         _stamp(digest, self._root / layout.policy)
+        _stamp(digest, self._root / layout.people)
         return digest.hexdigest()
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -153,7 +155,9 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             return None
         self._files = files
         generated = {**self.portal.pages, **self.portal.files}
-        model_pages = set(self.portal.model_pages.values())
+        # Model and owner pages are reached from the nav's model section, the dashboard and
+        # the people index; only the index may be listed in the nav.
+        unlisted = set(self.portal.model_pages.values()) | set(self.portal.person_pages)
         for src_uri in sorted(generated):
             existing = files.get_file_from_path(src_uri)
             if existing is not None and existing.generated_by is None:
@@ -166,7 +170,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             # Model pages are placed in the nav by on_nav; NOT_IN_NAV keeps MkDocs from listing
             # them as "not included in the nav" when mkdocs.yml has an explicit nav.
             inclusion = (
-                InclusionLevel.NOT_IN_NAV if src_uri in model_pages else InclusionLevel.UNDEFINED
+                InclusionLevel.NOT_IN_NAV if src_uri in unlisted else InclusionLevel.UNDEFINED
             )
             files.append(
                 File.generated(config, src_uri, content=generated[src_uri], inclusion=inclusion)
@@ -237,7 +241,12 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         if not self.config.enabled:
             return None
         docs = Path(config.docs_dir).resolve()
-        for rel in (self.config.charters, self.config.metrics, self.config.policy):
+        for rel in (
+            self.config.charters,
+            self.config.metrics,
+            self.config.policy,
+            self.config.people,
+        ):
             path = (self._root / rel).resolve()
             if path.exists() and not _inside(path, docs):
                 server.watch(os.fspath(path))

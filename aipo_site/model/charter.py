@@ -7,8 +7,9 @@ the published JSON Schema are generated from them, so the documentation cannot d
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
@@ -41,6 +42,20 @@ __all__ = [
     "Tiers",
     "Trigger",
 ]
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# A key of the people directory (see aipo_site.model.people): lower-case letters and digits, with
+# single '-', '_' or '.' between them, at most 64 characters. A person field's value written like
+# this refers to the directory; anything else (a capital letter, a space, brackets) is a plain name.
+PERSON_KEY_PATTERN = r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"
+PERSON_KEY_MAX = 64
+_PERSON_KEY = re.compile(PERSON_KEY_PATTERN)
+
+
+def is_person_key(value: str) -> bool:
+    """Whether a person field's value is written as a key of the people directory."""
+    return len(value) <= PERSON_KEY_MAX and bool(_PERSON_KEY.match(value))
+
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 METRIC_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -117,18 +132,64 @@ class Trigger(StrEnum):
 
 
 class Contact(Strict):
-    """A person or team accountable for something."""
+    """A person or team accountable for something.
 
-    name: ShortText = Field(description="Full name or team name.")
+    Written as a key of the people directory (``owner: amara-okafor``), as a plain name
+    (``owner: Amara Okafor``), or as a mapping. A key fills in the name, email and role from the
+    directory; what the mapping gives itself wins.
+    """
+
+    person: (
+        Annotated[str, Field(max_length=64, pattern=r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")] | None
+    ) = Field(default=None, description="Key of the person or team in the people directory.")
+    name: ShortText | None = Field(
+        default=None, description="Full name or team name (required without `person`)."
+    )
     email: str | None = Field(
         default=None,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=EMAIL_PATTERN,
         description="Where to reach them.",
     )
     role: ShortText | None = Field(default=None, description="Job title or role, e.g. 'AIPO'.")
     on_call: ShortText | None = Field(
         default=None, description="On-call rota or pager handle (incident owners)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        # A string is a key of the people directory when written as one, else a plain name.
+        if isinstance(value, str):
+            text = value.strip()
+            return {"person": text} if is_person_key(text) else {"name": text}
+        return value
+
+    @model_validator(mode="after")
+    def _named(self) -> Contact:
+        if self.person is None and self.name is None:
+            raise ValueError("give a `person` (a key of the people directory) or a `name`")
+        return self
+
+    @property
+    def label(self) -> str:
+        """The name to show: the name, else the key."""
+        return self.name or self.person or ""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        schema = handler(core_schema)
+        return {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 200,
+                    "description": "A key of the people directory (lower-case, e.g. "
+                    "'amara-okafor') or a plain name ('Amara Okafor').",
+                },
+                schema,
+            ]
+        }
 
 
 class StageChange(Strict):

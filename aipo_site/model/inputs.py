@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import GitError, InputError
 from .charter import Charter
 from .document import YamlDocument
+from .people import PeopleDirectory
 from .policy import Policy
 from .revision import CommitInfo
 
@@ -37,6 +38,7 @@ class Layout:
     charters: str = "content/models"
     policy: str = "content/policy.yaml"
     metrics: str = "metrics"
+    people: str = "content/people.yaml"
 
 
 @dataclass
@@ -76,6 +78,7 @@ class Repository:
     models: list[ModelInputs]
     layout: Layout
     warnings: list[str] = field(default_factory=list)
+    people: PeopleDirectory | None = None  # None: the repository has no people directory
 
     def model(self, model_id: str) -> ModelInputs | None:
         return next((m for m in self.models if m.id == model_id), None)

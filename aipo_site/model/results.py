@@ -20,6 +20,7 @@ from .charter import (
     Thresholds,
     Tiers,
 )
+from .people import Person
 from .verdict import Verdict
 
 __all__ = [
@@ -37,7 +38,10 @@ __all__ = [
     "KpiSeries",
     "Level",
     "ModelResult",
+    "OverdueItem",
+    "PersonResult",
     "Portfolio",
+    "Responsibility",
     "SegmentResult",
     "SegmentValue",
     "Status",
@@ -399,7 +403,6 @@ class Finding:
     line: int | None = None
     since: dt.date | None = None
     subject: str | None = None
-    since: dt.date | None = None  # first day the condition holds; None when unknown
 
 
 @dataclass(frozen=True)
@@ -445,11 +448,52 @@ class ModelResult:
 
 
 @dataclass(frozen=True)
+class Responsibility:
+    """One thing a person of the directory is named for in a charter."""
+
+    model_id: str
+    model_name: str
+    role: str  # "AI Product Owner", "Accountable: Production go/no-go", "Risk owner: ..."
+    section: str  # the model page section that shows it
+    accountable: bool  # owner or accountable for a decision (else responsible, consulted...)
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    """Something past its date that a person answers for."""
+
+    model_id: str
+    model_name: str
+    what: str  # in words
+    since: dt.date | None  # the first day it was overdue
+    level: Level
+    code: str  # the finding's code
+
+
+@dataclass(frozen=True)
+class PersonResult:
+    """A person or team of the people directory and what they answer for, on the evaluation
+    date (their owner page)."""
+
+    key: str
+    person: Person
+    responsibilities: tuple[Responsibility, ...]
+    overdue: tuple[OverdueItem, ...]
+
+    @property
+    def models(self) -> list[str]:
+        """The models they are named in, in order."""
+        return list(dict.fromkeys(r.model_id for r in self.responsibilities))
+
+
+@dataclass(frozen=True)
 class Portfolio:
     """Every model, evaluated on the same date."""
 
     as_of: dt.date
     models: list[ModelResult]
+    # Everyone in the people directory (empty without one), by key.
+    people: list[PersonResult] = field(default_factory=list)
 
     def counts(self) -> dict[Level, int]:
         out = dict.fromkeys(Level, 0)

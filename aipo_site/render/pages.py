@@ -12,11 +12,13 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup
 
 from ..fmt import fmt_date
-from ..model.charter import Contact, Risk, RiskStatus, Stage
+from ..model.charter import Risk, RiskStatus, Stage
+from ..model.people import PeopleDirectory
 from ..model.results import Level, ModelResult, Portfolio
 from ..model.revision import CommitInfo, Revision
 from . import badges, charts
 from .env import Block, environment, safe_url, text
+from .people import PersonLinks
 from .strip import model_strips, portfolio_trend
 
 __all__ = [
@@ -64,6 +66,7 @@ class Paths:
     badges: str = "badges"
     assets: str = "assets/aipo"
     reference: str = "reference"
+    people: str = "people"
     directory_urls: bool = True
     docs_prefix: str = "content/"
 
@@ -75,6 +78,19 @@ class Paths:
 
     def segment_data(self, model_id: str) -> str:
         return f"{self.models}/{model_id}/segments.csv"
+
+    def person_page(self, key: str) -> str:
+        return f"{self.people}/{key}.md"
+
+    @property
+    def people_index(self) -> str:
+        return f"{self.people}/index.md"
+
+    def person_links(self, page: str, people: PeopleDirectory | None) -> PersonLinks:
+        """Names of the directory linked to owner pages, from the page at ``page``."""
+        entries = people.people if people is not None else {}
+        urls = {k: self.relative(page, self.page_url(self.person_page(k))) for k in entries}
+        return PersonLinks(entries, urls)
 
     def badge_svg(self, model_id: str) -> str:
         return f"{self.badges}/{model_id}.svg"
@@ -98,19 +114,6 @@ class Paths:
         if target.endswith("/") and not rel.endswith("/"):
             rel += "/"
         return "./" if rel in (".", "./") else rel
-
-
-def _contact(person: Contact) -> Markup:
-    html = text(person.name)
-    if person.role:
-        html += Markup(" <span class='aipo-quiet'>(") + text(person.role) + Markup(")</span>")
-    if person.email and safe_url(f"mailto:{person.email}"):
-        html += Markup(" · <a href='mailto:") + text(person.email) + Markup("'>")
-        html += text(person.email) + Markup("</a>")
-    if person.on_call:
-        html += Markup("<br><span class='aipo-quiet'>on call: ") + text(person.on_call)
-        html += Markup("</span>")
-    return html
 
 
 def _search_terms(m: ModelResult) -> list[tuple[str, list[str]]]:
@@ -175,11 +178,15 @@ def _retraining_text(m: ModelResult) -> str:
 
 
 def render_model_page(
-    m: ModelResult, paths: Paths, extras: list[Markup] | None = None
+    m: ModelResult,
+    paths: Paths,
+    extras: list[Markup] | None = None,
+    people: PeopleDirectory | None = None,
 ) -> tuple[str, dict[str, str]]:
     """The model page (Markdown) and the files beside it (site path -> text): the CSVs its charts
-    load and its status badges."""
+    load and its status badges. ``people``: the directory, whose names link to owner pages."""
     page = paths.model_page(m.id)
+    links = paths.person_links(page, people)
     data_url = paths.relative(page, paths.model_data(m.id))
     kpi_charts = []
     x_domain = charts.time_domain(m.kpis, m.as_of)
@@ -245,7 +252,8 @@ def render_model_page(
         .render(
             m=m,
             c=m.charter,
-            contact=_contact,
+            contact=links.contact,
+            person=links,
             link=_link,
             search_terms=_search_terms(m),
             kpi_charts=kpi_charts,

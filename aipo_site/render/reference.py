@@ -8,9 +8,19 @@ from typing import Any
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
+from ..model.charter import Charter
+from ..model.people import PeopleDirectory
+from ..model.policy import Policy
 from .env import environment
 
-__all__ = ["json_schema", "render_reference"]
+__all__ = ["SCHEMA_MODELS", "json_schema", "render_reference", "schema_files"]
+
+# Every file aipo reads that has a JSON Schema: file name -> the model it validates with.
+SCHEMA_MODELS: dict[str, type[BaseModel]] = {
+    "charter.schema.json": Charter,
+    "policy.schema.json": Policy,
+    "people.schema.json": PeopleDirectory,
+}
 
 
 def json_schema(model: type[BaseModel]) -> str:
@@ -20,10 +30,28 @@ def json_schema(model: type[BaseModel]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def schema_files() -> dict[str, str]:
+    """File name -> JSON Schema text, for every file aipo reads that has one."""
+    return {name: json_schema(model) for name, model in SCHEMA_MODELS.items()}
+
+
+def _object_of(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The object a definition describes: itself, or the object among its alternatives (a
+    Contact is text or a mapping)."""
+    if schema.get("type") == "object":
+        return schema
+    return next((p for p in schema.get("anyOf", []) if p.get("type") == "object"), None)
+
+
 def _type_html(prop: dict[str, Any], defs: dict[str, Any]) -> Markup:
     if "$ref" in prop:
         name = prop["$ref"].rsplit("/", 1)[-1]
-        if defs.get(name, {}).get("type") != "object":
+        definition = defs.get(name, {})
+        if definition.get("type") != "object" and _object_of(definition) is not None:
+            link = Markup('<a href="#ref-{}">{}</a>').format(name.lower(), name)
+            others = [p for p in definition["anyOf"] if p.get("type") != "object"]
+            return Markup(" or ").join([*(_type_html(p, defs) for p in others), link])
+        if definition.get("type") != "object":
             return _type_html(defs.get(name, {}), defs)
         return Markup('<a href="#ref-{}">{}</a>').format(name.lower(), name)
     if "anyOf" in prop:
@@ -95,8 +123,9 @@ def render_reference(model: type[BaseModel], title: str, intro: Markup | str) ->
     defs = schema.get("$defs", {})
     objects = [_object(model.__name__, schema, defs)]
     for name in sorted(defs):
-        if defs[name].get("type") == "object":
-            objects.append(_object(name, defs[name], defs))
+        found = _object_of(defs[name])
+        if found is not None:
+            objects.append(_object(name, found, defs))
     return (
         environment()
         .get_template("reference.md.j2")

@@ -1,0 +1,56 @@
+"""Owner views: for each person and team of the people directory, what they answer for.
+
+A person answers for a model where a charter names them by key (its owner, incident owner,
+decision rights, risk and data owners, ritual attendees). Their overdue items are the dated
+findings (retraining, a ritual, the sunset review past due) of the models they are the AI Product
+Owner of: the AIPO is accountable for the model's rhythm.
+"""
+
+from __future__ import annotations
+
+from ..model.people import PeopleDirectory, person_refs
+from ..model.results import (
+    ModelResult,
+    OverdueItem,
+    PersonResult,
+    Responsibility,
+)
+from .compliance import DATED_BY_DATA
+
+__all__ = ["evaluate_people"]
+
+
+def evaluate_people(
+    people: PeopleDirectory | None, models: list[ModelResult]
+) -> list[PersonResult]:
+    """Every person of the directory (in key order) with their responsibilities and overdue
+    items; empty without a directory."""
+    if people is None:
+        return []
+    named: dict[str, list[Responsibility]] = {key: [] for key in people.people}
+    overdue: dict[str, list[OverdueItem]] = {key: [] for key in people.people}
+    for m in models:
+        c = m.charter
+        for ref in person_refs(c):
+            if ref.value not in named:
+                continue
+            accountable = ref.loc == ("owner",) or ref.loc[-1] == "accountable"
+            item = Responsibility(m.id, c.name, ref.role, ref.section, accountable)
+            if item not in named[ref.value]:
+                named[ref.value].append(item)
+        owner = c.owner.person
+        if owner in overdue:
+            for f in m.findings:
+                if f.code in DATED_BY_DATA:
+                    overdue[owner].append(
+                        OverdueItem(m.id, c.name, f.message, f.since, f.level, f.code)
+                    )
+    return [
+        PersonResult(
+            key,
+            person,
+            tuple(named[key]),
+            tuple(sorted(overdue[key], key=lambda o: (o.since is None, o.since, o.model_id))),
+        )
+        for key, person in sorted(people.people.items())
+    ]

@@ -341,3 +341,81 @@ def test_charter_conditions_are_the_text_findings_with_what_their_rule_read(mini
         ("authorisation-missing", "Events"): {"data_sources"},
         ("retraining-cadence-too-long", ""): {"lifecycle", "retraining"},
     }
+
+
+# --- the lifecycle's stage history --------------------------------------------------------------
+
+
+def lifecycle(history: str, stage: str = "production", since: str = "2026-01-01") -> dict:
+    return {
+        "lifecycle: {stage: production, since: 2026-01-01}": (
+            f"lifecycle: {{stage: {stage}, since: {since}, history: [{history}]}}"
+        )
+    }
+
+
+def test_a_coherent_stage_history_has_no_finding(mini_repo):
+    found, _ = findings(
+        mini_repo,
+        **lifecycle("{stage: prototype, date: 2025-01-01}, {stage: pilot, date: 2025-06-01}"),
+    )
+    assert "stage-history-incoherent" not in found
+
+
+def test_same_day_moves_and_a_restated_current_stage_are_coherent(mini_repo):
+    found, _ = findings(
+        mini_repo,
+        **lifecycle("{stage: pilot, date: 2026-01-01}, {stage: production, date: 2026-01-01}"),
+    )
+    assert "stage-history-incoherent" not in found
+
+
+def test_a_stage_dated_before_the_one_it_follows_is_a_finding(mini_repo):
+    found, model = findings(
+        mini_repo,
+        **lifecycle(
+            "{stage: pilot, date: 2025-01-01}, {stage: production, date: 2025-06-01}, "
+            "{stage: deprecated, date: 2025-09-01}",
+            stage="sunset",
+            since="2025-03-01",
+        ),
+    )
+    f = found["stage-history-incoherent"]
+    assert f.level is Level.BREACH
+    assert f.message == (
+        "the lifecycle enters sunset on 2025-03-01, before it entered deprecated on 2025-09-01; "
+        "list the stages in the order they were entered, with their dates"
+    )
+    assert f.field == "lifecycle.since"
+    assert model.status is Level.BREACH
+
+
+@pytest.mark.parametrize(
+    ("history", "stage", "move"),
+    [
+        ("{stage: prototype, date: 2025-01-01}", "production", "prototype to production"),
+        ("{stage: sunset, date: 2025-01-01}", "pilot", "sunset to pilot"),
+        ("{stage: pilot, date: 2025-01-01}", "deprecated", "pilot to deprecated"),
+        ("{stage: production, date: 2025-01-01}, {stage: production, date: 2025-06-01}",
+         "deprecated", "production to production"),
+    ],
+)  # fmt: skip
+def test_a_move_the_lifecycle_does_not_allow_is_a_finding(mini_repo, history, stage, move):
+    found, _ = findings(mini_repo, **lifecycle(history, stage=stage))
+    assert f"moves from {move}, which is not an allowed move" in (
+        found["stage-history-incoherent"].message
+    )
+
+
+@pytest.mark.parametrize(
+    ("history", "stage"),
+    [
+        ("{stage: prototype, date: 2025-01-01}", "sunset"),  # abandoned before production
+        ("{stage: production, date: 2025-01-01}", "pilot"),  # rolled back
+        ("{stage: deprecated, date: 2025-01-01}", "production"),  # reinstated
+        ("{stage: production, date: 2025-01-01}", "deprecated"),
+    ],
+)
+def test_allowed_moves_include_rollbacks_and_early_sunset(mini_repo, history, stage):
+    found, _ = findings(mini_repo, **lifecycle(history, stage=stage))
+    assert "stage-history-incoherent" not in found

@@ -21,6 +21,7 @@ Each rule is one function ``(charter, resolved KPIs, policy, findings, date or N
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from typing import cast
 
@@ -467,6 +468,53 @@ def _sunset_review(
         )
 
 
+# The lifecycle moves a model may make, from each stage (see the charter reference, `lifecycle`):
+# forward one stage, or to sunset before production; back one stage (a rollback) from production
+# or deprecated. Sunset is final.
+ALLOWED_TRANSITIONS: dict[Stage, frozenset[Stage]] = {
+    Stage.prototype: frozenset({Stage.pilot, Stage.sunset}),
+    Stage.pilot: frozenset({Stage.production, Stage.prototype, Stage.sunset}),
+    Stage.production: frozenset({Stage.deprecated, Stage.pilot}),
+    Stage.deprecated: frozenset({Stage.sunset, Stage.production}),
+    Stage.sunset: frozenset(),
+}
+
+
+def _stage_history(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
+    """The lifecycle's history, then its current stage, read as one sequence of moves: dates in
+    order (a stage entered on the day the previous one was is allowed) and allowed moves only."""
+    life = c.lifecycle
+    steps = [(h.stage, h.date, ("lifecycle", "history", i)) for i, h in enumerate(life.history)]
+    steps.append((life.stage, life.since, ("lifecycle", "since")))
+    for (stage_a, date_a, _), (stage_b, date_b, loc) in itertools.pairwise(steps):
+        if (stage_b, date_b) == (stage_a, date_a) and loc[-1] == "since":
+            continue  # the history's last entry restates the current stage
+        if date_b < date_a:
+            out.add(
+                "stage-history-incoherent",
+                Level.BREACH,
+                f"the lifecycle enters {stage_b.value} on {fmt_date(date_b)}, before it entered "
+                f"{stage_a.value} on {fmt_date(date_a)}; list the stages in the order they were "
+                "entered, with their dates",
+                "lifecycle",
+                loc,
+                subject=f"order:{stage_a.value}>{stage_b.value}",
+            )
+        elif stage_b == stage_a or stage_b not in ALLOWED_TRANSITIONS[stage_a]:
+            allowed = ", ".join(s.value for s in Stage if s in ALLOWED_TRANSITIONS[stage_a])
+            out.add(
+                "stage-history-incoherent",
+                Level.BREACH,
+                f"the lifecycle moves from {stage_a.value} to {stage_b.value}, which is not an "
+                f"allowed move (from {stage_a.value}: {allowed or 'none, it is final'})",
+                "lifecycle",
+                loc,
+                subject=f"move:{stage_a.value}>{stage_b.value}",
+            )
+
+
 _Rule = Callable[[Charter, list[ResolvedKpi], Policy, _Findings, "dt.date | None"], None]
 
 # Every rule, in no particular order (findings are sorted).
@@ -482,4 +530,5 @@ _RULES: tuple[_Rule, ...] = (
     _rituals,
     _loosened,
     _sunset_review,
+    _stage_history,
 )

@@ -205,7 +205,12 @@ class Lifecycle(Strict):
     )
     since: dt.date = Field(description="Date the model entered the current stage.")
     history: list[StageChange] = Field(
-        default_factory=list, description="Earlier stages with the date each was entered."
+        default_factory=list,
+        description="Earlier stages with the date each was entered, oldest first. Read with the "
+        "current stage as one sequence, dates must not go back and each move must be allowed: "
+        "prototype → pilot or sunset; pilot → production, prototype or sunset; production → "
+        "deprecated or pilot; deprecated → sunset or production; nothing after sunset (else a "
+        "stage-history-incoherent finding).",
     )
     sunset_review: dt.date | None = Field(
         default=None,

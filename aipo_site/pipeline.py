@@ -14,10 +14,7 @@ from .evaluate import evaluate_repository
 from .load.git import CharterLog, charter_log, revision_info
 from .load.repository import load_repository
 from .load.source import Source, WorkingTree
-from .model.charter import Charter
 from .model.inputs import Layout, Repository
-from .model.people import PeopleDirectory
-from .model.policy import Policy
 from .model.results import Portfolio
 from .model.revision import CommitInfo, Revision
 from .render.assets import static_files, vega_bundle
@@ -31,7 +28,7 @@ from .render.pages import (
     render_stamp,
 )
 from .render.people import render_people_index, render_person_page
-from .render.reference import render_reference, schema_files
+from .render.reference import SCHEMA_MODELS, render_reference, schema_files
 
 __all__ = [
     "AS_OF_ENV",
@@ -97,7 +94,17 @@ class Provenance:
 
 def source_revision(root: str | Path, layout: Layout) -> Revision | None:
     """The commit a working tree is at, dirty when the governance inputs have changes."""
-    return revision_info(root, [layout.charters, layout.policy, layout.metrics, layout.people])
+    return revision_info(
+        root,
+        [
+            layout.charters,
+            layout.policy,
+            layout.metrics,
+            layout.people,
+            layout.reviews,
+            layout.decisions,
+        ],
+    )
 
 
 def read_charter_log(source: Source, repo: Repository) -> CharterLog | None:
@@ -194,37 +201,17 @@ def render_portal(
     person_pages = _people_pages(portfolio, paths)
     pages.update(person_pages)
     if options.reference:
-        charter_ref, policy_ref = f"{paths.reference}/charter.md", f"{paths.reference}/policy.md"
-        charter_schema = paths.relative(charter_ref, "schema/charter.schema.json")
-        policy_schema = paths.relative(policy_ref, "schema/policy.schema.json")
-        pages[charter_ref] = render_reference(
-            Charter,
-            "Charter reference",
-            Markup(
-                "Every field of a model charter (<code>&lt;charters&gt;/&lt;model-id&gt;.yaml</code>), "
-                "generated from the schema aipo validates with. Unknown fields are errors. Editors "
-                "that speak yaml-language-server complete and check charters with the JSON Schema "
-                '<a href="{}">charter.schema.json</a>.'
-            ).format(charter_schema),
-        )
-        pages[policy_ref] = render_reference(
-            Policy,
-            "Policy reference",
-            Markup(
-                "The repository-wide policy every charter inherits, generated from its schema. "
-                'JSON Schema: <a href="{}">policy.schema.json</a>.'
-            ).format(policy_schema),
-        )
-        people_ref = f"{paths.reference}/people.md"
-        pages[people_ref] = render_reference(
-            PeopleDirectory,
-            "People directory reference",
-            Markup(
-                "The people directory (<code>content/people.yaml</code> by default): every person "
-                "and team the charters name, once, by key. Generated from its schema. JSON "
-                'Schema: <a href="{}">people.schema.json</a>.'
-            ).format(paths.relative(people_ref, "schema/people.schema.json")),
-        )
+        for name, (title, intro) in REFERENCE_PAGES.items():
+            page = f"{paths.reference}/{name}.md"
+            schema = paths.relative(page, f"schema/{name}.schema.json")
+            pages[page] = render_reference(
+                SCHEMA_MODELS[f"{name}.schema.json"],
+                title,
+                Markup(intro)
+                + Markup(' JSON Schema: <a href="{}">{}</a>.').format(
+                    schema, f"{name}.schema.json"
+                ),
+            )
         for name, text in schema_files().items():
             files[f"schema/{name}"] = text
     if options.assets:
@@ -252,6 +239,39 @@ def render_portal(
     return portal
 
 
+# The reference page of each file aipo reads: name (of the page and its schema) -> title and
+# introduction (HTML; the schema link is added after it).
+REFERENCE_PAGES: dict[str, tuple[str, str]] = {
+    "charter": (
+        "Charter reference",
+        "Every field of a model charter (<code>&lt;charters&gt;/&lt;model-id&gt;.yaml</code>), "
+        "generated from the schema aipo validates with. Unknown fields are errors; editors that "
+        "speak yaml-language-server complete and check charters with the schema.",
+    ),
+    "policy": (
+        "Policy reference",
+        "The repository-wide policy every charter inherits, generated from its schema.",
+    ),
+    "people": (
+        "People directory reference",
+        "The people directory (<code>content/people.yaml</code> by default): every person and "
+        "team the charters name, once, by key. Generated from its schema.",
+    ),
+    "decision": (
+        "Decision record reference",
+        "A decision record (<code>content/decisions/&lt;anything&gt;.yaml</code> by default): one "
+        "decision about one model, bound by its evidence to the charter it approved. Generated "
+        "from its schema.",
+    ),
+    "review": (
+        "Review record reference",
+        "A review record (<code>content/reviews/&lt;anything&gt;.yaml</code> by default): one "
+        "meeting of a ritual of a model's operating rhythm, with its decisions and actions. "
+        "Generated from its schema.",
+    ),
+}
+
+
 def _people_pages(portfolio: Portfolio, paths: Paths) -> dict[str, str]:
     """An owner page per person of the directory and the people index (none without one)."""
     if not portfolio.people:
@@ -260,12 +280,17 @@ def _people_pages(portfolio: Portfolio, paths: Paths) -> dict[str, str]:
     index = paths.people_index
     for p in portfolio.people:
         page = paths.person_page(p.key)
-        model_urls = {
-            m: paths.relative(page, paths.page_url(paths.model_page(m))) for m in p.models
-        } | {
-            o.model_id: paths.relative(page, paths.page_url(paths.model_page(o.model_id)))
-            for o in p.overdue
-        }
+        model_urls = (
+            {m: paths.relative(page, paths.page_url(paths.model_page(m))) for m in p.models}
+            | {
+                o.model_id: paths.relative(page, paths.page_url(paths.model_page(o.model_id)))
+                for o in p.overdue
+            }
+            | {
+                a.model_id: paths.relative(page, paths.page_url(paths.model_page(a.model_id)))
+                for a in p.actions
+            }
+        )
         out[page] = render_person_page(
             p, portfolio, model_urls, paths.relative(page, paths.page_url(index))
         )

@@ -4,7 +4,9 @@ real `mkdocs build` runner. Fixtures specific to one test module live in that mo
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -440,5 +442,19 @@ class GitRepo:
 def demo_git_repo(demo_copy: Path, git_env: dict) -> GitRepo:
     """The demo copy (mkdocs.yml, content/, metrics/) committed once on `main`."""
     repo = GitRepo.init(demo_copy)
-    repo.commit("Demo governance repository")
+    commit = repo.commit("Demo governance repository")
+    # The demo's decision records point at commits of aipo's own history, which this copy has
+    # not: point them at this copy's commit, so their evidence is checked here too.
+    for path in sorted((demo_copy / "content" / "decisions").glob("*.yaml")):
+        text = path.read_text()
+        model = re.search(r"^model: (\S+)$", text, re.MULTILINE).group(1)
+        charter = (demo_copy / "content" / "models" / f"{model}.yaml").read_bytes()
+        text = re.sub(r'commit: "[0-9a-f]+"', f'commit: "{commit}"', text)
+        text = re.sub(
+            r'charter_sha256: "[0-9a-f]+"',
+            f'charter_sha256: "{hashlib.sha256(charter).hexdigest()}"',
+            text,
+        )
+        path.write_text(text)
+    repo.commit("Decision evidence of this copy")
     return repo

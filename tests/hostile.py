@@ -48,6 +48,7 @@ __all__ = [
     "CONSTRAINED",
     "EMAIL_PAYLOADS",
     "FIXED_H2",
+    "FIXED_H3",
     "MARKDOWN_FIELDS",
     "MARKDOWN_FIELD_TAGS",
     "MARKER",
@@ -707,6 +708,11 @@ CONSTRAINED: dict[str, dict[str, str]] = {
         "required_sections{}[]": _ENUM + " (charter section)",
         "rituals[].stages[]": _ENUM + " (lifecycle stage)",
         "performance_stages[]": _ENUM + " (lifecycle stage)",
+        "decisions[].kind": _ENUM,
+        "decisions[].stage": _ENUM + " (lifecycle stage)",
+        "sign_off[].kinds[]": _ENUM + " (a change kind of aipo diff)",
+        "sign_off[].data_categories[]": _SLUG,
+        "policy_owners[]": "pattern: a key of the people directory",
     },
 }
 
@@ -769,6 +775,8 @@ MODEL_PAGE_TEXT_FIELDS = {
 DASHBOARD_TEXT_FIELDS = {"name", "business_unit", "owner.name"}
 
 # The H2 sections of a model page (anything else that is a heading came from a payload).
+# The sub-headings a model page has of its own (never from input).
+FIXED_H3 = {"Decision records"}
 FIXED_H2 = {
     "KPIs",
     "Status history",
@@ -1147,6 +1155,27 @@ def _policy(fill: _Filler) -> dict[str, Any]:
             ritual(92, ["pilot", "production"]),
             ritual(92, ["deprecated"]),
         ],
+        # No model has a decision record: each model in production or sunset has a finding that
+        # quotes the decision right, and the portal's pages show them.
+        "decisions": [
+            {
+                "kind": "stage-transition",
+                "stage": "production",
+                "decision_right": t("decisions[].decision_right"),
+            },
+            {
+                "kind": "stage-transition",
+                "stage": "sunset",
+                "decision_right": t("decisions[].decision_right"),
+            },
+            {"kind": "risk-acceptance", "decision_right": t("decisions[].decision_right")},
+        ],
+        "sign_off": [
+            {"name": t("sign_off[].name"), "kinds": ["threshold-loosened"], "approvers": ["owner"]},
+            {"name": t("sign_off[].name"), "data_categories": ["health"], "approvers": ["owner"]},
+            {"name": t("sign_off[].name"), "policy": True, "approvers": ["policy-team"]},
+        ],
+        "policy_owners": ["policy-team"],
     }
 
 
@@ -1260,6 +1289,7 @@ def _charter(c: _Charter, i: int, name: str, unit: str, policy: dict[str, Any]) 
             "history": [{"stage": "prototype", "date": "2025-06-02"}],
             "sunset_review": "2027-06-01",
         },
+        "release": {"version": c.short("release.version"), "artifact": c.short("release.artifact")},
         "outcomes": [outcome(["recall"]), outcome(["precision", "latency_ms"])],
         "kpis": [
             kpi(

@@ -307,6 +307,9 @@ def poison_charter(path: Path) -> None:
     )
     charter["notes"] = f"Notes {SCRIPT} {IMG} {MD_LINK}"
     charter["business_unit"] = f"Payments {IMG}"
+    for who in ("owner", "incident_owner"):  # a key of the people directory: make it a mapping
+        if isinstance(charter[who], str):
+            charter[who] = {"person": charter[who]}
     charter["owner"]["name"] = XSS_OWNER
     charter["owner"]["role"] = f"Role {IMG}"
     charter["owner"]["email"] = "x'><img/src=x/onerror=window.__xss=1>@example.com"

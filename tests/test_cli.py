@@ -313,7 +313,11 @@ def test_json_report(demo_copy, capsys):
         "cannot judge": 0,
         "not judged": 0,
     }
-    assert report["summary"]["governance"] == {"yes": 1, "gaps": 0, "no": 2}
+    assert report["summary"]["governance"] == {
+        "yes": 0,
+        "gaps": 1,
+        "no": 2,
+    }  # fraud: a stale approval
     for finding in churn["findings"]:
         assert finding["file"] == "content/models/customer-churn.yaml"
         assert isinstance(finding["line"], int)
@@ -444,7 +448,12 @@ def test_markdown_summary(demo_copy, capsys):
     churn = next(row for row in rows if "customer-churn" in row)
     assert "| 🟠 At risk | 🔴 No |" in churn
     assert "> **Is this model performing as intended?** At risk — Top-decile lift" in out
-    assert "> **Is this model governed as required?** Yes — No open compliance findings" in out
+    # The fraud model has gaps, among them an overdue action of a review record.
+    fraud = next(line for line in out.splitlines() if "governed as required?** Gaps" in line)
+    assert (
+        "ction 'Relabel the October chargeback sample with Fraud Operations' of the 'Weekly "
+        "metric review' of 2026-11-09 is 7 days overdue" in fraud
+    )
 
 
 def test_markdown_cells_are_inert():

@@ -83,7 +83,7 @@ def test_summary_csv_of_the_demo(demo_copy, tmp_path):
     supply = rows[2]
     assert (supply["performance"], supply["governance"]) == ("no", "no")
     assert supply["performance_sentence"].startswith("Forecast error (MAPE) is 0.3, above")
-    assert (rows[1]["performance"], rows[1]["governance"]) == ("at risk", "yes")
+    assert (rows[1]["performance"], rows[1]["governance"]) == ("at risk", "gaps")
     assert supply["status"] == "BREACH"
     # BREACH since the first day retraining was overdue (due 2026-03-15: last 2025-12-15 + 90 d).
     assert supply["since"] == "2026-03-16"

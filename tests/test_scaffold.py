@@ -34,11 +34,16 @@ INIT_FILES = {
     "content/policy.yaml",
     "content/people.yaml",
     "content/models/example-model.yaml",
+    "content/reviews/example-model-weekly-review.yaml",
+    "content/decisions/example-model-production.yaml",
     "metrics/example-model/kpis.csv",
     "schema/charter.schema.json",
     "schema/policy.schema.json",
     "schema/people.schema.json",
+    "schema/review.schema.json",
+    "schema/decision.schema.json",
     ".github/pull_request_template.md",
+    ".github/CODEOWNERS",
 }
 
 

@@ -188,6 +188,8 @@ def test_paths_are_relative_to_the_config_folder(tmp_path):
         "governance/policy.yaml",
         "data/metrics",
         "docs-site/content/people.yaml",  # a default is relative to mkdocs.yml's folder too
+        decisions="docs-site/content/decisions",
+        reviews="docs-site/content/reviews",
     )
 
 

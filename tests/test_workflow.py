@@ -27,6 +27,8 @@ EXERCISED: dict[tuple[str, str], set[str]] = {
     # tests/test_diff.py runs the diff itself (aipo_site.diff.run_diff) on real git repositories
     ("aipo", "check"): {"--format"},
     ("aipo", "diff"): {"--format"},
+    # tests/test_codeowners.py runs `aipo codeowners --check` on the demo and in a git repository
+    ("aipo", "codeowners"): {"--check"},
     # tests/test_versioning.py runs the publish step's script itself
     ("mike", "deploy"): {"--push", "--update-aliases", "--title"},
     ("mike", "set-default"): {"--push"},
@@ -208,7 +210,9 @@ def test_the_diff_step_posts_a_report_and_fails_only_on_errors(
     ok = run("main")  # a loosened threshold: `aipo diff` exits 1, the step passes
     assert ok.returncode == 0, ok.stderr
     report = (checkout / "diff.md").read_text()
-    assert "### Needs review (1)" in report and "thresholds loosened" in report
+    # The threshold, and the production go/no-go it makes stale.
+    assert "### Needs review (2)" in report and "thresholds loosened" in report
+    assert "new WARN finding" in report and "what it approved has changed since" in report
     assert report in summary.read_text()
     failed = run("no-such-branch")  # an error (exit 2) fails the step
     assert failed.returncode != 0

@@ -154,6 +154,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.set_defaults(func=cmd_diff)
 
+    codeowners = commands.add_parser(
+        "codeowners",
+        help="write CODEOWNERS from the people directory, the charters and the policy",
+        description="Write a CODEOWNERS file (GitHub, GitLab): each charter and its metrics "
+        "folder owned by the handle of the charter's owner; the policy, the people directory and "
+        "CODEOWNERS itself by the handles of the policy's policy_owners. Paths are anchored at "
+        "the root of the git work tree. People without a handle and plain names are left out "
+        "with a warning.",
+        epilog="exit codes:\n"
+        "  0  written, or (--check) up to date\n"
+        "  1  (--check) the file is missing or out of date\n"
+        "  2  invalid input or invalid usage\n"
+        "  3  aipo itself failed (a bug: please report it with the --debug output)\n",
+        formatter_class=_Formatter,
+        parents=[debug, loading],
+    )
+    codeowners.add_argument(
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="file to write, '-' for stdout (default: .github/CODEOWNERS at the top of the git "
+        "work tree, else of the root)",
+    )
+    codeowners.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if the file is missing or differs from what would be written",
+    )
+    codeowners.set_defaults(func=cmd_codeowners)
+
     export = commands.add_parser(
         "export",
         help="write audit evidence (JSON and CSV)",
@@ -335,6 +365,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     )
     _emit(text, args.output)
     return code
+
+
+def cmd_codeowners(args: argparse.Namespace) -> int:
+    """`aipo codeowners`."""
+    from .codeowners import run_codeowners
+
+    settings = _settings(args)
+    with _hint_without_config(settings):
+        return run_codeowners(settings, args.output, args.check, _warn)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

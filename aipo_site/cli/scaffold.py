@@ -9,6 +9,7 @@ and even then keeps every file that already exists; new refuses an existing char
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import posixpath
@@ -58,6 +59,7 @@ WORKFLOW_PATH = ".github/workflows/aipo.yml"
 # .github/pull_request_template.md, is the same file).
 PR_TEMPLATE = "pull_request_template.md"
 PR_TEMPLATE_PATH = ".github/pull_request_template.md"
+CODEOWNERS_PATH = ".github/CODEOWNERS"  # written as `aipo codeowners` would
 EXAMPLE_ID = "example-model"
 _SLUG = re.compile(SLUG_PATTERN)
 # What a site_url looks like on GitHub Pages (a project site is published under /REPO/).
@@ -137,11 +139,13 @@ def _example_dates(as_of: dt.date) -> dict[str, str]:
         "prototype": ago(300),
         "pilot": ago(220),
         "production": ago(150),
+        "go": ago(152),
         "retrained": ago(20),
         "weekly": ago(3),
         "monthly": ago(12),
         "quarterly": ago(45),
         "sunset_review": (as_of + dt.timedelta(days=365)).isoformat(),
+        "action_due": (as_of + dt.timedelta(days=11)).isoformat(),
     }
 
 
@@ -179,15 +183,46 @@ def init_files(
         f"content/models/{EXAMPLE_ID}.yaml": env.get_template("example-model.yaml.j2").render(
             dates=_example_dates(as_of)
         ),
+        f"content/reviews/{EXAMPLE_ID}-weekly-review.yaml": env.get_template(
+            "example-review.yaml.j2"
+        ).render(dates=_example_dates(as_of)),
         f"metrics/{EXAMPLE_ID}/kpis.csv": example_metrics(as_of),
         PR_TEMPLATE_PATH: _templates().joinpath(PR_TEMPLATE).read_text("utf-8"),
     }
+    charter = files[f"content/models/{EXAMPLE_ID}.yaml"]
+    files[f"content/decisions/{EXAMPLE_ID}-production.yaml"] = env.get_template(
+        "example-decision.yaml.j2"
+    ).render(
+        model_id=EXAMPLE_ID,
+        date=_example_dates(as_of)["go"],
+        sha256=hashlib.sha256(charter.encode("utf-8")).hexdigest(),
+    )
     for name, text in schema_files().items():
         files[f"schema/{name}"] = text
+    files[CODEOWNERS_PATH] = _codeowners(files)
     workflow = _templates().joinpath(WORKFLOW_TEMPLATE)
     if workflow.is_file():
         files[WORKFLOW_PATH] = workflow.read_text("utf-8")
     return files
+
+
+def _codeowners(files: dict[str, str]) -> str:
+    """The CODEOWNERS `aipo codeowners` writes for the new repository (at its git top)."""
+    from ..model.inputs import Layout
+    from ..model.people import PeopleDirectory
+    from ..model.policy import Policy
+    from .codeowners import build_codeowners
+
+    layout = Layout()
+    path = f"{layout.charters}/{EXAMPLE_ID}.yaml"
+
+    def data(rel: str) -> object:
+        return parse_yaml(files[rel].encode("utf-8"), rel).data
+
+    charter = Charter.model_validate(data(path))
+    people = PeopleDirectory.model_validate(data(layout.people))
+    policy = Policy.model_validate(data(layout.policy))
+    return build_codeowners([(path, charter)], policy, people, layout).text
 
 
 def aipo_requirement() -> str:

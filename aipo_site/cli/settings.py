@@ -53,6 +53,8 @@ PLUGIN_DEFAULTS: dict[str, Any] = {
     "policy": "content/policy.yaml",
     "metrics": "metrics",
     "people": "content/people.yaml",
+    "decisions": "content/decisions",
+    "reviews": "content/reviews",
     "as_of": None,
     "models_dir": "models",
     "dashboard": "dashboard.md",
@@ -319,6 +321,8 @@ def read_settings(
         policy=_rebase(options["policy"], base, root_final),
         metrics=_rebase(options["metrics"], base, root_final),
         people=_rebase(options["people"], base, root_final),
+        decisions=_rebase(options["decisions"], base, root_final),
+        reviews=_rebase(options["reviews"], base, root_final),
     )
     for name, value in (overrides or {}).items():
         if value is None:

@@ -35,6 +35,7 @@ from ..model.inputs import Repository
 from ..model.policy import AuthorisationRule, MetricDefault, Policy, RitualRule
 from ..model.results import DriftResult, Finding, KpiResult, Level, ModelResult, Portfolio
 from .model import Change, GovernanceDiff, Kind, ModelDiff, Severity, Side
+from .signoff import route
 
 __all__ = ["State", "compare"]
 
@@ -60,7 +61,8 @@ def compare(base: State, head: State) -> GovernanceDiff:
     """Everything that changed from ``base`` to ``head`` in governance terms.
 
     Both states must be evaluated on the same date, so status changes come from the inputs and
-    never from the passing of time.
+    never from the passing of time. Each change names who must sign it off under the head's
+    ``sign_off`` rules (see :mod:`aipo_site.diff.signoff`).
     """
     if base.portfolio.as_of != head.portfolio.as_of:
         raise ValueError(
@@ -89,7 +91,7 @@ def compare(base: State, head: State) -> GovernanceDiff:
             )
         else:
             unchanged.append(model_id)
-    return GovernanceDiff(
+    diff = GovernanceDiff(
         base=base.side,
         head=head.side,
         as_of=head.portfolio.as_of,
@@ -97,6 +99,8 @@ def compare(base: State, head: State) -> GovernanceDiff:
         models=models,
         unchanged=unchanged,
     )
+    # Who must sign off each change: the head's sign_off rules, people and charters decide.
+    return route(diff, base, head)
 
 
 # -- formatting of values ------------------------------------------------------------------------

@@ -18,132 +18,49 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
 
+from ..model.changes import Kind, Severity
 from ..model.results import Level
 
-__all__ = ["Change", "GovernanceDiff", "Kind", "ModelDiff", "Severity", "Side"]
+__all__ = ["Change", "GovernanceDiff", "Kind", "ModelDiff", "Severity", "Side", "SignOff"]
 
 
-class Severity(IntEnum):
-    """How much a change needs a reviewer, in order."""
+@dataclass(frozen=True)
+class SignOff:
+    """One person or team who must sign off a change, and why (see :mod:`aipo_site.diff.signoff`).
 
-    INFO = 0
-    REVIEW = 1
-    CRITICAL = 2
+    ``key`` is the people-directory key (None when the charter names a plain name); ``name`` and
+    ``handle`` come from the directory (``handle`` without '@', None when it gives none).
+    ``rules`` names every ``sign_off`` rule of the policy that asks for this person; ``role`` how
+    the rule named them: ``""`` (by key), ``"owner"`` or ``"accountable: <decision>"``; ``note``
+    says when a token fell back (no such decision right: the owner signs off).
+    """
 
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-
-class Kind(StrEnum):
-    """What changed. The order of the members is the order of the rows in a model's table."""
-
-    # the model itself
-    MODEL_ADDED = "model-added"
-    MODEL_REMOVED = "model-removed"
-    STATUS_CHANGED = "status-changed"
-    NAME_CHANGED = "name-changed"
-    BUSINESS_UNIT_CHANGED = "business-unit-changed"
-    # accountability and lifecycle
-    OWNER_CHANGED = "owner-changed"
-    INCIDENT_OWNER_ADDED = "incident-owner-added"
-    INCIDENT_OWNER_REMOVED = "incident-owner-removed"
-    INCIDENT_OWNER_CHANGED = "incident-owner-changed"
-    STAGE_CHANGED = "stage-changed"
-    # KPIs and thresholds (also the policy's metric defaults)
-    POLICY_METRIC_ADDED = "policy-metric-added"
-    POLICY_METRIC_REMOVED = "policy-metric-removed"
-    KPI_ADDED = "kpi-added"
-    KPI_REMOVED = "kpi-removed"
-    DIRECTION_CHANGED = "direction-changed"
-    THRESHOLD_LOOSENED = "threshold-loosened"
-    THRESHOLD_TIGHTENED = "threshold-tightened"
-    THRESHOLDS_ADDED = "thresholds-added"
-    THRESHOLDS_REMOVED = "thresholds-removed"
-    BASELINE_ADDED = "baseline-added"
-    BASELINE_REMOVED = "baseline-removed"
-    BASELINE_CHANGED = "baseline-changed"
-    DROP_TOLERANCE_LOOSENED = "drop-tolerance-loosened"
-    DROP_TOLERANCE_TIGHTENED = "drop-tolerance-tightened"
-    FRESHNESS_LOOSENED = "freshness-loosened"
-    FRESHNESS_TIGHTENED = "freshness-tightened"
-    KPI_WINDOW_CHANGED = "kpi-window-changed"
-    KPI_STATUS_CHANGED = "kpi-status-changed"
-    # data stewardship (also the policy's authorisation rules)
-    DATA_SOURCE_ADDED = "data-source-added"
-    DATA_SOURCE_REMOVED = "data-source-removed"
-    DATA_SOURCE_CHANGED = "data-source-changed"
-    AUTHORISATION_REMOVED = "authorisation-removed"
-    AUTHORISATION_CHANGED = "authorisation-changed"
-    AUTHORISATION_ADDED = "authorisation-added"
-    CONTRACT_REMOVED = "contract-removed"
-    CONTRACT_CHANGED = "contract-changed"
-    CONTRACT_ADDED = "contract-added"
-    AUTHORISATION_RULE_RELAXED = "authorisation-rule-relaxed"
-    AUTHORISATION_RULE_EXTENDED = "authorisation-rule-extended"
-    # model stewardship
-    RETRAINING_REMOVED = "retraining-removed"
-    RETRAINING_ADDED = "retraining-added"
-    RETRAINING_LENGTHENED = "retraining-lengthened"
-    RETRAINING_SHORTENED = "retraining-shortened"
-    RETRAINED = "retrained"
-    RETRAINING_LIMIT_RELAXED = "retraining-limit-relaxed"
-    RETRAINING_LIMIT_TIGHTENED = "retraining-limit-tightened"
-    # risks
-    RISK_ADDED = "risk-added"
-    RISK_REMOVED = "risk-removed"
-    RISK_CLOSED = "risk-closed"
-    RISK_STATUS_CHANGED = "risk-status-changed"
-    RISK_RATING_CHANGED = "risk-rating-changed"
-    # escalation, decision rights, rhythm
-    ESCALATION_LEVEL_REMOVED = "escalation-level-removed"
-    ESCALATION_LEVEL_ADDED = "escalation-level-added"
-    ESCALATION_LEVEL_CHANGED = "escalation-level-changed"
-    DECISION_REMOVED = "decision-removed"
-    DECISION_ADDED = "decision-added"
-    DECISION_OWNER_CHANGED = "decision-owner-changed"
-    RITUAL_REMOVED = "ritual-removed"
-    RITUAL_ADDED = "ritual-added"
-    RITUAL_CADENCE_CHANGED = "ritual-cadence-changed"
-    REQUIRED_SECTIONS_RELAXED = "required-sections-relaxed"
-    REQUIRED_SECTIONS_EXTENDED = "required-sections-extended"
-    RITUAL_RULE_RELAXED = "ritual-rule-relaxed"
-    RITUAL_RULE_EXTENDED = "ritual-rule-extended"
-    # fairness and drift
-    SEGMENT_CHECK_ADDED = "segment-check-added"
-    SEGMENT_CHECK_REMOVED = "segment-check-removed"
-    SEGMENT_TIERS_CHANGED = "segment-tiers-changed"
-    SEGMENT_STATUS_CHANGED = "segment-status-changed"
-    DRIFT_ADDED = "drift-added"
-    DRIFT_REMOVED = "drift-removed"
-    DRIFT_FEATURE_ADDED = "drift-feature-added"
-    DRIFT_FEATURE_REMOVED = "drift-feature-removed"
-    DRIFT_TIERS_LOOSENED = "drift-tiers-loosened"
-    DRIFT_TIERS_TIGHTENED = "drift-tiers-tightened"
-    DRIFT_TIERS_CHANGED = "drift-tiers-changed"
-    DRIFT_CHANGED = "drift-changed"
-    DRIFT_STATUS_CHANGED = "drift-status-changed"
-    # anything else in a charter or the policy
-    SECTION_CHANGED = "section-changed"
-    POLICY_SECTION_CHANGED = "policy-section-changed"
-    # compliance
-    FINDING_NEW = "finding-new"
-    FINDING_CHANGED = "finding-changed"
-    FINDING_RESOLVED = "finding-resolved"
+    name: str
+    key: str | None = None
+    handle: str | None = None
+    rules: tuple[str, ...] = ()
+    role: str = ""
+    note: str | None = None
 
     @property
-    def label(self) -> str:
-        """Human wording for tables: 'threshold loosened'."""
-        return self.value.replace("-", " ")
+    def identity(self) -> str:
+        return self.key if self.key is not None else f"name:{self.name}"
 
     @property
-    def order(self) -> int:
-        return _ORDER[self]
+    def mention(self) -> str | None:
+        """``@handle`` for a pull-request comment, None without a handle."""
+        return f"@{self.handle}" if self.handle else None
 
-
-_ORDER = {kind: i for i, kind in enumerate(Kind)}
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "handle": self.handle,
+            "rules": list(self.rules),
+            "as": self.role or None,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -159,6 +76,8 @@ class Change:
     model: str | None = None  # the model id; None for a policy change
     # The change follows from a policy default that changed; the policy change names this model.
     via_policy: bool = False
+    # Who must sign it off under the head's `sign_off` rules (empty: nobody, or no routing).
+    sign_off: tuple[SignOff, ...] = ()
 
     @property
     def needs_review(self) -> bool:
@@ -184,6 +103,7 @@ class Change:
             "after": self.after,
             "message": self.message,
             "via_policy": self.via_policy,
+            "sign_off": [s.as_dict() for s in self.sign_off],
         }
 
 
@@ -200,6 +120,19 @@ class ModelDiff:
 
     def count(self, severity: Severity) -> int:
         return sum(1 for c in self.changes if c.severity is severity)
+
+    @property
+    def sign_offs(self) -> list[tuple[SignOff, list[Change]]]:
+        """Each person or team who must sign off, with their changes (most severe first),
+        people sorted by name."""
+        people: dict[str, SignOff] = {}
+        changes: dict[str, list[Change]] = {}
+        for c in sorted(self.changes, key=Change.sort_key):
+            for s in c.sign_off:
+                people.setdefault(s.identity, s)
+                changes.setdefault(s.identity, []).append(c)
+        order = sorted(people, key=lambda i: (people[i].name.casefold(), i))
+        return [(people[i], changes[i]) for i in order]
 
 
 @dataclass(frozen=True)
@@ -220,6 +153,8 @@ class GovernanceDiff:
     policy: list[Change]
     models: list[ModelDiff]  # added, removed or changed models, by id
     unchanged: list[str] = field(default_factory=list)  # ids of models compared without change
+    # Sign-off routing is on: the head has `sign_off` rules and a people directory.
+    routing: bool = False
 
     @property
     def changes(self) -> list[Change]:
@@ -249,3 +184,16 @@ class GovernanceDiff:
 
     def count(self, severity: Severity) -> int:
         return sum(1 for c in self.changes if c.severity is severity)
+
+    @property
+    def sign_offs(self) -> list[tuple[SignOff, list[Change]]]:
+        """Each person or team who must sign off, with their changes (most severe first),
+        people sorted by name."""
+        people: dict[str, SignOff] = {}
+        changes: dict[str, list[Change]] = {}
+        for c in sorted(self.changes, key=Change.sort_key):
+            for s in c.sign_off:
+                people.setdefault(s.identity, s)
+                changes.setdefault(s.identity, []).append(c)
+        order = sorted(people, key=lambda i: (people[i].name.casefold(), i))
+        return [(people[i], changes[i]) for i in order]

@@ -10,10 +10,12 @@ from ..model.inputs import CharterHistory, ModelInputs, Repository
 from ..model.policy import Policy
 from ..model.results import ModelResult, Portfolio
 from .compliance import evaluate_compliance
+from .decisions import evaluate_decisions
 from .drift import evaluate_drift
 from .kpis import check_kpi_inputs, evaluate_kpi, overall_series
 from .onsets import date_findings
 from .people import evaluate_people
+from .reviews import ritual_reviews
 from .segments import evaluate_segments
 from .status import (
     active_escalation,
@@ -43,8 +45,14 @@ def evaluate_model(
     """
     resolved, errors = check_kpi_inputs(model, policy)
     InputErrors.raise_if_any(errors)
-    findings = evaluate_compliance(model, resolved, policy, as_of)
+    reviews = ritual_reviews(model.charter, model.reviews, as_of)
+    findings = evaluate_compliance(model, resolved, policy, as_of, reviews)
     findings = date_findings(findings, model, policy, as_of, history)
+    decisions, decided = evaluate_decisions(model, policy, as_of)
+    if decided:
+        findings = sorted(
+            [*findings, *decided], key=lambda f: (-f.level, f.section, f.code, f.message)
+        )
     calendar = model_calendar(model.metrics, as_of, findings)
     series = overall_series(model.metrics)
     folder = f"{metrics_folder}/{model.id}"
@@ -87,6 +95,8 @@ def evaluate_model(
         timeline=timeline,
         performance=performance_verdict(model.charter, policy, kpis, segments, drift, as_of),
         governance=governance_verdict(model.charter, findings, kpis),
+        reviews=reviews,
+        decisions=decisions,
     )
 
 

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import cast
 
 from ..fmt import fmt_date, fmt_value
 from ..model.charter import Charter, Direction, Stage
 from ..model.inputs import ModelInputs
 from ..model.policy import Policy, Section
-from ..model.results import Finding, Level
+from ..model.results import Finding, Level, RitualReviews
 from .kpis import ResolvedKpi
 
 __all__ = [
@@ -44,15 +44,20 @@ __all__ = [
 GAP_STAGES = {Stage.pilot, Stage.production, Stage.deprecated}
 
 # Findings dated from the charter's own dates; every other finding is about the charter's text.
-DATED_BY_DATA = frozenset({"retraining-overdue", "ritual-overdue", "sunset-review-overdue"})
+DATED_BY_DATA = frozenset(
+    {"retraining-overdue", "ritual-overdue", "sunset-review-overdue", "action-overdue"}
+)
 
 DAY = dt.timedelta(days=1)
 
 
 class _Findings:
-    def __init__(self, model: ModelInputs) -> None:
+    def __init__(self, model: ModelInputs, reviews: Sequence[RitualReviews] = ()) -> None:
         self.model = model
         self.items: list[Finding] = []
+        # The rituals' review records on the evaluation date (evaluate/reviews.py), by the
+        # ritual's name in lower case; empty without a date (the charter's text alone).
+        self.reviews = {r.ritual.casefold(): r for r in reviews}
 
     def add(
         self,
@@ -76,10 +81,16 @@ class _Findings:
 
 
 def evaluate_compliance(
-    model: ModelInputs, kpis: list[ResolvedKpi], policy: Policy, as_of: dt.date
+    model: ModelInputs,
+    kpis: list[ResolvedKpi],
+    policy: Policy,
+    as_of: dt.date,
+    reviews: Sequence[RitualReviews] = (),
 ) -> list[Finding]:
-    """Every compliance finding for one model, most severe first."""
-    out = _Findings(model)
+    """Every compliance finding for one model, most severe first. ``reviews``: its rituals'
+    review records on ``as_of`` (:func:`~.reviews.ritual_reviews`); without them a ritual was
+    last held on the charter's ``last_held``."""
+    out = _Findings(model, reviews)
     for rule in _RULES:
         rule(model.charter, kpis, policy, out, as_of)
     return sorted(out.items, key=lambda f: (-f.level, f.section, f.code, f.message))
@@ -400,7 +411,9 @@ def _rituals(
         return
     for i, ritual in enumerate(c.rhythm):
         key = ritual.ritual.casefold()
-        if ritual.last_held is None:
+        reviewed = out.reviews.get(key)
+        last_held = reviewed.last_held if reviewed is not None else ritual.last_held
+        if last_held is None:
             if key in required:
                 out.add(
                     "ritual-never-held",
@@ -413,15 +426,17 @@ def _rituals(
             continue
         if as_of is None:
             continue
-        due = ritual.last_held + dt.timedelta(days=ritual.cadence_days)
+        due = last_held + dt.timedelta(days=ritual.cadence_days)
         if due < as_of:
+            last = reviewed.last if reviewed is not None and reviewed.from_record else None
+            per = f" per {last.path}" if last is not None else ""
             out.add(
                 "ritual-overdue",
                 Level.WARN,
                 f"'{ritual.ritual}' is {(as_of - due).days} days overdue "
-                f"(last held {fmt_date(ritual.last_held)}, every {ritual.cadence_days} days)",
+                f"(last held {fmt_date(last_held)}{per}, every {ritual.cadence_days} days)",
                 "rhythm",
-                ("rhythm", i, "last_held"),
+                ("rhythm", i, "last_held") if ritual.last_held else ("rhythm", i),
                 subject=key,
                 since=due + DAY,
             )
@@ -515,6 +530,30 @@ def _stage_history(
             )
 
 
+def _review_actions(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
+    """An open action of a review record past its due day (dated from the day after it)."""
+    if as_of is None:
+        return
+    index = {r.ritual.casefold(): i for i, r in enumerate(c.rhythm)}
+    for reviewed in out.reviews.values():
+        for a in reviewed.actions:
+            if not a.overdue:
+                continue
+            out.add(
+                "action-overdue",
+                Level.WARN,
+                f"action '{a.action}' of the '{a.ritual}' of {fmt_date(a.review_date)} is "
+                f"{a.overdue_days} days overdue (owner {a.owner}, due {fmt_date(a.due)}; "
+                f"{a.review_path})",
+                "rhythm",
+                ("rhythm", index[reviewed.ritual.casefold()]),
+                subject=a.subject,
+                since=a.since,
+            )
+
+
 _Rule = Callable[[Charter, list[ResolvedKpi], Policy, _Findings, "dt.date | None"], None]
 
 # Every rule, in no particular order (findings are sorted).
@@ -530,5 +569,6 @@ _RULES: tuple[_Rule, ...] = (
     _rituals,
     _loosened,
     _sunset_review,
+    _review_actions,
     _stage_history,
 )

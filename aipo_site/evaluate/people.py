@@ -2,8 +2,10 @@
 
 A person answers for a model where a charter names them by key (its owner, incident owner,
 decision rights, risk and data owners, ritual attendees). Their overdue items are the dated
-findings (retraining, a ritual, the sunset review past due) of the models they are the AI Product
-Owner of: the AIPO is accountable for the model's rhythm.
+findings (retraining, a ritual, the sunset review, a review action past due) of the models they
+are the AI Product Owner of: the AIPO is accountable for the model's rhythm. Whoever owns an
+action of a review record (by key) also has it among their open actions, and among their overdue
+items once it is past due.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from ..model.people import PeopleDirectory, person_refs
 from ..model.results import (
     ModelResult,
+    OpenAction,
     OverdueItem,
     PersonResult,
     Responsibility,
@@ -29,6 +32,7 @@ def evaluate_people(
         return []
     named: dict[str, list[Responsibility]] = {key: [] for key in people.people}
     overdue: dict[str, list[OverdueItem]] = {key: [] for key in people.people}
+    actions: dict[str, list[OpenAction]] = {key: [] for key in people.people}
     for m in models:
         c = m.charter
         for ref in person_refs(c):
@@ -45,12 +49,23 @@ def evaluate_people(
                     overdue[owner].append(
                         OverdueItem(m.id, c.name, f.message, f.since, f.level, f.code)
                     )
+        findings = {f.subject: f for f in m.findings if f.code == "action-overdue"}
+        for a in m.open_actions:
+            if a.owner not in actions:
+                continue
+            actions[a.owner].append(a)
+            f = findings.get(a.subject)
+            if f is not None and a.owner != owner:
+                overdue[a.owner].append(
+                    OverdueItem(m.id, c.name, f.message, f.since, f.level, f.code)
+                )
     return [
         PersonResult(
             key,
             person,
             tuple(named[key]),
             tuple(sorted(overdue[key], key=lambda o: (o.since is None, o.since, o.model_id))),
+            tuple(sorted(actions[key], key=lambda a: (a.due, a.model_id, a.review_date))),
         )
         for key, person in sorted(people.people.items())
     ]

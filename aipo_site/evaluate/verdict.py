@@ -389,6 +389,22 @@ def _finding_phrase(code: str, group: list[Finding], names: dict[str, str]) -> s
             return f"{quoted} {'has' if one else 'have'} no record of being held"
         case "ritual-overdue" if not one:
             return f"{quoted} are overdue"
+        case "action-overdue" if len(group) > 1:
+            return f"{len(group)} actions of review meetings are overdue"
+        case "decision-missing":
+            return "it runs without a recorded decision to enter its stage"
+        case "decision-late":
+            return "it entered its stage before the decision was taken"
+        case "decision-unauthorised":
+            return "a decision it runs on was taken by someone without the right"
+        case "decision-expired":
+            return "a decision it runs on has expired"
+        case "decision-evidence":
+            return "the evidence of a decision it runs on cannot be checked"
+        case "decision-stale":
+            changed = [f.message.partition("changed since: ")[2] for f in group]
+            what = "; ".join(c for c in changed if c)
+            return "the approval it runs on is stale" + (f": {what}" if what else "")
     if len(group) == 1:
         return _brief(group[0].message)
     # Several findings of a kind without a phrase of its own (a code added later).

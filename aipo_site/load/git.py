@@ -44,6 +44,7 @@ __all__ = [
     "file_history",
     "histories",
     "is_shallow",
+    "read_at_commits",
     "revision_info",
 ]
 
@@ -625,3 +626,25 @@ def histories(
     """
     log = charter_log(root, paths)
     return None if log is None else log.histories(limit)
+
+
+def read_at_commits(
+    root: str | Path, requests: Sequence[tuple[str, str]]
+) -> list[bytes | None] | None:
+    """The bytes of each (commit, root-relative path), None for one git cannot give (an unknown
+    commit, a file missing at it); None outside a git work tree. One ``cat-file`` process."""
+    located = _try_locate(root)
+    if located is None:
+        return None
+    if not requests:
+        return []
+    top, prefix = located
+    reader = _BatchReader(top, "decision evidence")
+    try:
+        names = [f"{commit}:{prefix}{_norm(path)}" for commit, path in requests]
+        found = reader.read_many(names, None)
+    except GitError:
+        return [None] * len(requests)
+    finally:
+        reader.close()
+    return [None if isinstance(item, Exception) else item for item in found]

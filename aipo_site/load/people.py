@@ -19,11 +19,18 @@ from ..errors import InputError, snippet
 from ..model.charter import Charter, Contact, is_person_key
 from ..model.document import YamlDocument, dotted
 from ..model.people import PeopleDirectory, PersonRef, person_refs
+from ..model.policy import Policy
 from .source import Source
 from .validate import validate_document
 from .yamlfile import MAX_BYTES, parse_yaml
 
-__all__ = ["check_people", "fill_owners", "load_people"]
+__all__ = [
+    "check_people",
+    "check_person",
+    "check_policy_people",
+    "fill_owners",
+    "load_people",
+]
 
 
 def load_people(
@@ -67,6 +74,42 @@ def check_people(
     return fill_owners(charter, people), errors, warnings
 
 
+def check_person(
+    doc: YamlDocument,
+    loc: tuple[str | int, ...],
+    value: str,
+    role: str,
+    people: PeopleDirectory,
+    people_path: str,
+) -> tuple[InputError | None, str | None]:
+    """One person field of another file (a review record) by the charters' rule: a key of the
+    directory is fine; a value written as a key that is not one is an error ("did you mean");
+    any other value is a plain name, with a warning naming the key to write. ``role`` says in
+    which capacity (as :class:`PersonRef` does)."""
+    if value in people.people:
+        return None, None
+    if is_person_key(value):
+        return doc.error(loc, _unknown(value, people, people_path)), None
+    return None, _plain(doc, PersonRef(loc, role, value, ""), people, people_path)
+
+
+def check_policy_people(
+    policy: Policy, doc: YamlDocument, people: PeopleDirectory, people_path: str
+) -> list[InputError]:
+    """An error at each people key of the policy (``sign_off`` approvers, ``policy_owners``)
+    that the directory lacks. ``owner`` in approvers is the model's owner, not a key."""
+    errors: list[InputError] = []
+    for i, rule in enumerate(policy.sign_off):
+        for j, approver in enumerate(rule.approvers):
+            if isinstance(approver, str) and approver != "owner" and approver not in people.people:
+                loc = ("sign_off", i, "approvers", j)
+                errors.append(doc.error(loc, _unknown(approver, people, people_path, token=True)))
+    for i, key in enumerate(policy.policy_owners):
+        if key not in people.people:
+            errors.append(doc.error(("policy_owners", i), _unknown(key, people, people_path)))
+    return errors
+
+
 def fill_owners(charter: Charter, people: PeopleDirectory | None) -> Charter:
     """The charter with ``owner`` and ``incident_owner`` given by key completed from the
     directory (name, email, role, where the charter gives none); without a directory, a key is
@@ -98,11 +141,16 @@ def _is_key_ref(charter: Charter, ref: PersonRef) -> bool:
     return is_person_key(ref.value)
 
 
-def _unknown(value: str, people: PeopleDirectory, path: str) -> str:
+def _unknown(value: str, people: PeopleDirectory, path: str, *, token: bool = False) -> str:
     keys = sorted(people.people)
-    close = difflib.get_close_matches(value, keys, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(value, [*keys, "owner"] if token else keys, n=1, cutoff=0.6)
     if close:
         return f"{snippet(value)} is not a key of {path}; did you mean '{close[0]}'?"
+    if token:
+        return (
+            f"{snippet(value)} is not a key of {path}; add it there, or write 'owner' or "
+            "{accountable: DECISION}"
+        )
     return (
         f"{snippet(value)} is not a key of {path}; add it there, or write the person's name "
         "(a plain name, with capitals or spaces)"

@@ -18,9 +18,12 @@ from ..errors import ConfigError, InputError, InputErrors, snippet
 from ..model.charter import Charter
 from ..model.inputs import Layout, ModelInputs, Repository
 from ..model.policy import Policy
+from .decisions import load_decisions
 from .drift import read_drift_inputs
 from .metrics import MAX_CSV_BYTES, empty_frame, parse_metric_csv
-from .people import check_people, fill_owners, load_people
+from .people import check_people, check_policy_people, fill_owners, load_people
+from .records import read_document
+from .reviews import load_reviews
 from .source import Source
 from .validate import validate_document
 from .yamlfile import MAX_BYTES, YamlDocument, parse_yaml
@@ -42,6 +45,8 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
 
     policy, policy_doc = _load_policy(source, layout.policy, errors)
     people, _people_doc = load_people(source, layout.people, errors)
+    if people is not None and policy is not None and policy_doc is not None:
+        errors.extend(check_policy_people(policy, policy_doc, people, layout.people))
     try:
         has_charters = source.is_dir(layout.charters)
         listed = source.list_files(layout.charters) if has_charters else []
@@ -96,6 +101,30 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
             except InputError as e:
                 errors.append(e)
         models.append(ModelInputs(charter, path, doc, frame, files, drift))
+
+    reviews = load_reviews(
+        source,
+        layout.reviews,
+        {m.id: m.charter for m in models},
+        {PurePosixPath(p).stem for p in charter_files},
+        people,
+        layout.people,
+        errors,
+        warnings,
+    )
+    for m in models:
+        m.reviews = reviews.get(m.id, [])
+    decisions = load_decisions(
+        source,
+        layout.decisions,
+        {m.id: (m.charter, m.path) for m in models},
+        {PurePosixPath(p).stem for p in charter_files},
+        people,
+        layout.people,
+        errors,
+    )
+    for m in models:
+        m.decisions = decisions.get(m.id, [])
 
     try:
         metric_files = source.list_files(layout.metrics) if source.is_dir(layout.metrics) else []
@@ -172,19 +201,7 @@ def _load_policy(
 def _load_charter(
     source: Source, path: str, errors: list[InputError]
 ) -> tuple[Charter, YamlDocument] | None:
-    try:
-        doc = parse_yaml(source.read_bytes(path, MAX_BYTES), path)
-    except InputError as e:
-        errors.append(e)
-        return None
-    except FileNotFoundError:  # listed a moment ago, gone now
-        errors.append(InputError(path, "disappeared while it was being read; run aipo again"))
-        return None
-    charter, problems = validate_document(doc, Charter, "charter")
-    errors.extend(problems)
-    if charter is None:
-        return None
-    return charter, doc
+    return read_document(source, path, Charter, "charter", errors)
 
 
 def _load_metrics(

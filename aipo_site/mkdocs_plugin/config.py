@@ -18,6 +18,8 @@ class AipoConfig(base.Config):
     policy = c.Type(str, default="content/policy.yaml")
     metrics = c.Type(str, default="metrics")
     people = c.Type(str, default="content/people.yaml")
+    decisions = c.Type(str, default="content/decisions")
+    reviews = c.Type(str, default="content/reviews")
 
     # Evaluation date: YYYY-MM-DD or "today"; unset means $AIPO_AS_OF, else today.
     as_of = c.Optional(c.Type((str, dt.date)))

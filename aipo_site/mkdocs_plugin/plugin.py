@@ -87,7 +87,14 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         except ValueError:
             prefix = ""
         return PortalOptions(
-            layout=Layout(charters=o.charters, policy=o.policy, metrics=o.metrics, people=o.people),
+            layout=Layout(
+                charters=o.charters,
+                policy=o.policy,
+                metrics=o.metrics,
+                people=o.people,
+                decisions=o.decisions,
+                reviews=o.reviews,
+            ),
             paths=Paths(
                 models=o.models_dir.strip("/"),
                 dashboard=o.dashboard,
@@ -108,7 +115,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         provenance stamp even when no input file changed) and every input's size and mtime."""
         layout = options.layout
         digest = hashlib.sha256(repr((options, as_of, revision)).encode())
-        for folder in (layout.charters, layout.metrics):
+        for folder in (layout.charters, layout.metrics, layout.reviews, layout.decisions):
             base = self._root / folder
             if not base.is_dir():
                 continue
@@ -246,6 +253,8 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             self.config.metrics,
             self.config.policy,
             self.config.people,
+            self.config.reviews,
+            self.config.decisions,
         ):
             path = (self._root / rel).resolve()
             if path.exists() and not _inside(path, docs):

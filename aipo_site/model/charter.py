@@ -32,6 +32,7 @@ __all__ = [
     "FeatureKind",
     "Kpi",
     "Lifecycle",
+    "Release",
     "Retraining",
     "Risk",
     "RiskKind",
@@ -606,6 +607,17 @@ class SegmentGap(Strict):
     )
 
 
+class Release(Strict):
+    """The model version in service: a decision approves a release, and goes stale when it
+    changes."""
+
+    version: ShortText = Field(description="The model version, e.g. '4.2.0'.")
+    artifact: ShortText | None = Field(
+        default=None,
+        description="Where the artifact is or its digest, e.g. a registry URI or 'sha256:…'.",
+    )
+
+
 class Charter(Strict):
     """The one-page charter of a model: identity, accountability, KPIs, data, risks and rhythms."""
 
@@ -628,6 +640,9 @@ class Charter(Strict):
         default=None, description="Who owns production incidents for this model."
     )
     lifecycle: Lifecycle = Field(description="Lifecycle stage and dates.")
+    release: Release | None = Field(
+        default=None, description="The model version in service and its artifact."
+    )
     outcomes: list[BusinessOutcome] = Field(
         default_factory=list, description="Business outcomes -> business KPI -> model KPIs."
     )

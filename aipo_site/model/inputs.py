@@ -15,9 +15,11 @@ import pandas as pd
 
 from ..errors import GitError, InputError
 from .charter import Charter
+from .decisions import DecisionInput
 from .document import YamlDocument
 from .people import PeopleDirectory
 from .policy import Policy
+from .reviews import Review
 from .revision import CommitInfo
 
 __all__ = [
@@ -39,6 +41,8 @@ class Layout:
     policy: str = "content/policy.yaml"
     metrics: str = "metrics"
     people: str = "content/people.yaml"
+    decisions: str = "content/decisions"  # decision records, one file per decision (optional)
+    reviews: str = "content/reviews"  # review records, one file per meeting (optional folder)
 
 
 @dataclass
@@ -62,6 +66,8 @@ class ModelInputs:
     metrics: pd.DataFrame
     metric_files: list[str] = field(default_factory=list)
     drift: DriftInputs | None = None
+    decisions: list[DecisionInput] = field(default_factory=list)  # its decision records, by date
+    reviews: list[Review] = field(default_factory=list)  # its review records, in file order
 
     @property
     def id(self) -> str:

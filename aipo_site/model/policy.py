@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from .changes import Kind, Severity
 from .charter import (
+    PERSON_KEY_MAX,
+    PERSON_KEY_PATTERN,
     Direction,
     DropTiers,
     MetricName,
@@ -18,15 +22,18 @@ from .charter import (
     check_threshold_order,
     check_tier_order,
 )
+from .decisions import DecisionKind
 
 __all__ = [
     "PERFORMANCE_STAGES",
     "AuthorisationRule",
+    "DecisionRule",
     "DriftDefaults",
     "MetricDefault",
     "Policy",
     "RitualRule",
     "Section",
+    "SignOffRule",
 ]
 
 # Stages whose performance is judged unless the policy says otherwise: a sunset model no longer
@@ -145,6 +152,102 @@ class DriftDefaults(Strict):
         return self
 
 
+class DecisionRule(Strict):
+    """A kind of decision the policy governs: who may take it, and whether a stage needs it."""
+
+    kind: DecisionKind = Field(description="stage-transition, risk-acceptance or policy-exception.")
+    stage: Stage | None = Field(
+        default=None,
+        description="stage-transition only: the stage entered. A model in this stage needs an "
+        "approved decision record for it.",
+    )
+    decision_right: ShortText = Field(
+        description="The charter's decision right (its `decision`, matched case-insensitively) "
+        "whose `accountable` may take the decision."
+    )
+
+    @model_validator(mode="after")
+    def _stage(self) -> DecisionRule:
+        if (self.kind == DecisionKind.stage_transition) != (self.stage is not None):
+            raise ValueError("`stage` is given for, and only for, a stage-transition rule")
+        return self
+
+
+PersonKey = Annotated[
+    str,
+    Field(
+        pattern=PERSON_KEY_PATTERN,
+        max_length=PERSON_KEY_MAX,
+        description="A key of the people directory.",
+    ),
+]
+
+# The kinds whose item is a data source: the only changes `data_categories` can select.
+DATA_SOURCE_KINDS = frozenset(
+    {
+        Kind.DATA_SOURCE_ADDED,
+        Kind.DATA_SOURCE_CHANGED,
+        Kind.DATA_SOURCE_REMOVED,
+        Kind.AUTHORISATION_ADDED,
+        Kind.AUTHORISATION_CHANGED,
+        Kind.AUTHORISATION_REMOVED,
+        Kind.CONTRACT_ADDED,
+        Kind.CONTRACT_CHANGED,
+        Kind.CONTRACT_REMOVED,
+    }
+)
+
+
+class AccountableApprover(Strict):
+    """The person a model's charter makes accountable for a decision (`decision_rights`)."""
+
+    accountable: ShortText = Field(
+        description="A decision of the charter's decision_rights, matched case-insensitively, "
+        "e.g. 'Threshold changes'. Without such a decision right, the charter's owner signs off."
+    )
+
+
+class SignOffRule(Strict):
+    """Who must sign off which changes of `aipo diff`. A rule covers a change when every
+    selector it gives matches (at least one is required); within a list, any value matches."""
+
+    name: ShortText = Field(description="What the sign-off is, e.g. 'Data protection'.")
+    kinds: list[Kind] = Field(
+        default_factory=list,
+        description="Change kinds of `aipo diff`, e.g. threshold-loosened, data-source-added.",
+    )
+    min_severity: Literal["info", "review", "critical"] | None = Field(
+        default=None, description="Only changes at this severity or above."
+    )
+    data_categories: list[Slug] = Field(
+        default_factory=list,
+        description="Only changes to a data source (added, changed, its authorisation or "
+        "contract) that holds one of these categories after the change.",
+    )
+    policy: bool | None = Field(
+        default=None,
+        description="true: only changes of the policy file; false: only changes of models.",
+    )
+    approvers: list[PersonKey | AccountableApprover] = Field(
+        min_length=1,
+        description="Who signs off: people-directory keys; 'owner' (the model's AI Product "
+        "Owner); {accountable: DECISION} (who the model's decision_rights make accountable for "
+        "DECISION). owner and accountable name nobody on a policy change.",
+    )
+
+    @model_validator(mode="after")
+    def _selects(self) -> SignOffRule:
+        if not (self.kinds or self.min_severity or self.data_categories or self.policy is not None):
+            raise ValueError(
+                "give at least one selector: kinds, min_severity, data_categories or policy"
+            )
+        return self
+
+    @property
+    def severity(self) -> Severity | None:
+        return Severity[self.min_severity.upper()] if self.min_severity else None
+
+
 class Policy(Strict):
     """Common rules for every charter in the repository."""
 
@@ -185,3 +288,27 @@ class Policy(Strict):
         default_factory=list, description="Review cadences every model must keep."
     )
     drift: DriftDefaults = Field(default_factory=DriftDefaults, description="Default drift tiers.")
+    sign_off: list[SignOffRule] = Field(
+        default_factory=list,
+        description="Who must sign off which changes: `aipo diff` lists them per change and "
+        "mentions them in the pull-request comment (needs the people directory).",
+    )
+    policy_owners: list[PersonKey] = Field(
+        default_factory=list,
+        description="People-directory keys that own this policy file, the people directory and "
+        "the CODEOWNERS file in the CODEOWNERS that `aipo codeowners` writes.",
+    )
+
+    @model_validator(mode="after")
+    def _unique_rule_names(self) -> Policy:
+        seen: set[str] = set()
+        for rule in self.sign_off:
+            if rule.name.casefold() in seen:
+                raise ValueError(f"sign_off: two rules are named '{rule.name}'")
+            seen.add(rule.name.casefold())
+        return self
+
+    decisions: list[DecisionRule] = Field(
+        default_factory=list,
+        description="Which decisions each stage needs and who may take them (decision records).",
+    )

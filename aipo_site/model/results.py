@@ -20,7 +20,9 @@ from .charter import (
     Thresholds,
     Tiers,
 )
+from .decisions import DecisionRecord
 from .people import Person
+from .reviews import Review
 from .verdict import Verdict
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "LEVEL_STATUS",
     "STATUS_ORDER",
     "UNKNOWN",
+    "DecisionResult",
     "DriftPoint",
     "DriftResult",
     "Escalation",
@@ -38,10 +41,12 @@ __all__ = [
     "KpiSeries",
     "Level",
     "ModelResult",
+    "OpenAction",
     "OverdueItem",
     "PersonResult",
     "Portfolio",
     "Responsibility",
+    "RitualReviews",
     "SegmentResult",
     "SegmentValue",
     "Status",
@@ -406,6 +411,59 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class OpenAction:
+    """An action of a review record that is not done on the evaluation date."""
+
+    model_id: str
+    model_name: str
+    ritual: str  # as the charter names it
+    review_date: dt.date
+    review_path: str  # the record's file
+    index: int  # its position in the record's `actions`
+    action: str
+    owner: str  # a key of the people directory, or a plain name
+    due: dt.date
+    overdue_days: int  # days past `due` on the evaluation date; 0 when not yet past it
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_days > 0
+
+    @property
+    def since(self) -> dt.date:
+        """The first day it is overdue: the day after ``due``."""
+        return self.due + dt.timedelta(days=1)
+
+    @property
+    def subject(self) -> str:
+        """What identifies it (its ``action-overdue`` finding's subject): the ritual, the
+        meeting's date and its position in the record."""
+        return f"{self.ritual.casefold()}:{self.review_date.isoformat()}:{self.index}"
+
+
+@dataclass(frozen=True)
+class RitualReviews:
+    """One ritual of a charter's rhythm and its review records up to the evaluation date.
+
+    ``last_held`` is the date of the latest record (records dated after the evaluation date are
+    left out), or the charter's ``last_held`` when that is later or there is no record; None when
+    neither says it was ever held.
+    """
+
+    ritual: str  # as the charter names it
+    cadence_days: int
+    last_held: dt.date | None
+    from_record: bool  # whether ``last_held`` is the latest record's date
+    last: Review | None  # the latest record (None without one)
+    records: int  # how many records up to the evaluation date
+    actions: tuple[OpenAction, ...] = ()  # its open actions (every record), by due date
+
+    @property
+    def due(self) -> dt.date | None:
+        return self.last_held + dt.timedelta(days=self.cadence_days) if self.last_held else None
+
+
+@dataclass(frozen=True)
 class Escalation:
     """The escalation level active now (None when the ladder is not triggered or missing)."""
 
@@ -435,16 +493,42 @@ class ModelResult:
     # (aipo_site.evaluate.verdict); None only when a result is built without evaluating.
     performance: Verdict | None = None
     governance: Verdict | None = None
+    # Its decision records as they stand on the evaluation date, oldest first.
+    decisions: list[DecisionResult] = field(default_factory=list)
+    # One per ritual of the charter's rhythm, in its order: review records and open actions.
+    reviews: list[RitualReviews] = field(default_factory=list)
 
     @property
     def id(self) -> str:
         return self.charter.id
+
+    @property
+    def open_actions(self) -> list[OpenAction]:
+        """Every open action of its review records, by due date."""
+        return sorted(
+            (a for r in self.reviews for a in r.actions), key=lambda a: (a.due, a.review_date)
+        )
 
     def kpis_at(self, *levels: Level) -> list[KpiResult]:
         return [k for k in self.kpis if k.level in levels]
 
     def findings_at(self, *levels: Level) -> list[Finding]:
         return [f for f in self.findings if f.level in levels]
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """A decision record as it stands on the evaluation date (aipo_site.evaluate.decisions)."""
+
+    id: str
+    path: str
+    record: DecisionRecord
+    state: str  # valid, rejected, unauthorised, expired, evidence, stale (the worst problem)
+    level: Level  # OK when valid or rejected, else its worst problem's level
+    problems: tuple[tuple[str, str], ...]  # (finding code, what is wrong)
+    stale: tuple[str, ...]  # what changed since it was approved
+    decision_right: str | None  # the charter's decision right the policy names for it
+    accountable: str | None  # who holds that right (in the charter it approved)
 
 
 @dataclass(frozen=True)
@@ -479,6 +563,7 @@ class PersonResult:
     person: Person
     responsibilities: tuple[Responsibility, ...]
     overdue: tuple[OverdueItem, ...]
+    actions: tuple[OpenAction, ...] = ()  # open review actions they own (every model), by due
 
     @property
     def models(self) -> list[str]:
@@ -503,3 +588,11 @@ class Portfolio:
 
     def model(self, model_id: str) -> ModelResult | None:
         return next((m for m in self.models if m.id == model_id), None)
+
+    @property
+    def open_actions(self) -> list[OpenAction]:
+        """Every open review action of every model, by due date."""
+        return sorted(
+            (a for m in self.models for a in m.open_actions),
+            key=lambda a: (a.due, a.model_id, a.review_date),
+        )

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from ..fmt import fmt_date
 from ..model.charter import Risk, RiskStatus, Stage
 from ..model.people import PeopleDirectory
-from ..model.results import Level, ModelResult, Portfolio
+from ..model.results import DecisionResult, Level, ModelResult, Portfolio
 from ..model.revision import CommitInfo, Revision
 from . import badges, charts
 from .env import Block, environment, safe_url, text
@@ -131,6 +131,16 @@ def _search_terms(m: ModelResult) -> list[tuple[str, list[str]]]:
     return [(label, values) for label, values in terms if values]
 
 
+def _decision_title(d: DecisionResult) -> str:
+    """'Enter production', 'Accept risk: Bias', 'Exception: threshold-loosened'."""
+    r = d.record
+    if r.stage is not None:
+        return f"Enter {r.stage.value}"
+    if r.risk is not None:
+        return f"Accept risk: {r.risk}"
+    return f"Exception: {r.finding}"
+
+
 def _link(url: str | None, label: str) -> Markup:
     href = safe_url(url)
     if not href:
@@ -139,16 +149,23 @@ def _link(url: str | None, label: str) -> Markup:
 
 
 def _rituals(m: ModelResult) -> list[dict[str, Any]]:
+    """Each ritual of the rhythm with when it was last held (its latest review record, else the
+    charter's date: see evaluate/reviews.py), when it is next due, and its latest record."""
+    reviews = {r.ritual.casefold(): r for r in m.reviews}
     out = []
     for r in m.charter.rhythm:
-        due = r.last_held + dt.timedelta(days=r.cadence_days) if r.last_held else None
+        reviewed = reviews.get(r.ritual.casefold())
+        last_held = reviewed.last_held if reviewed is not None else r.last_held
+        due = last_held + dt.timedelta(days=r.cadence_days) if last_held else None
         overdue = (m.as_of - due).days if due and due < m.as_of else 0
         out.append(
             {
                 "ritual": r,
+                "last_held": last_held,
                 "due": due,
                 "overdue": overdue,
                 "level": Level.WARN if overdue else Level.OK,
+                "review": reviewed.last.record if reviewed and reviewed.last else None,
             }
         )
     return out
@@ -253,6 +270,13 @@ def render_model_page(
             m=m,
             c=m.charter,
             contact=links.contact,
+            decision_title=_decision_title,
+            decision_urls={
+                d.path: paths.relative(page, d.path[len(paths.docs_prefix) :])
+                if paths.docs_prefix and d.path.startswith(paths.docs_prefix)
+                else ""
+                for d in m.decisions
+            },
             person=links,
             link=_link,
             search_terms=_search_terms(m),
@@ -260,6 +284,7 @@ def render_model_page(
             kpi_levels={k.metric: k.level.slug for k in m.kpis},
             risk_chart=charts.risk_chart_spec(m.charter.risks),
             rituals=_rituals(m),
+            open_actions=m.open_actions,
             lifecycle=_lifecycle(m),
             retraining=_retraining_text(m),
             onboarding_done=sum(1 for i in m.charter.onboarding if i.done),

@@ -9,8 +9,10 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from ..model.charter import Charter
+from ..model.decisions import DecisionRecord
 from ..model.people import PeopleDirectory
 from ..model.policy import Policy
+from ..model.reviews import ReviewRecord
 from .env import environment
 
 __all__ = ["SCHEMA_MODELS", "json_schema", "render_reference", "schema_files"]
@@ -20,6 +22,8 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "charter.schema.json": Charter,
     "policy.schema.json": Policy,
     "people.schema.json": PeopleDirectory,
+    "decision.schema.json": DecisionRecord,
+    "review.schema.json": ReviewRecord,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-__all__ = ["fmt_date", "fmt_pct", "fmt_round", "fmt_value"]
+__all__ = ["fmt_date", "fmt_duration", "fmt_moment", "fmt_pct", "fmt_round", "fmt_value"]
 
 
 def fmt_value(value: float | None, unit: str | None = None) -> str:
@@ -67,3 +67,25 @@ def fmt_pct(fraction: float | None) -> str:
 
 def fmt_date(value: dt.date | None) -> str:
     return value.isoformat() if value else "—"
+
+
+def fmt_moment(value: dt.datetime | None) -> str:
+    """A moment in UTC to the minute: '2026-11-18 07:40 UTC'."""
+    if value is None:
+        return "—"
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def fmt_duration(value: dt.timedelta | None) -> str:
+    """A duration in its two largest units, rounded down to the minute: '35 min', '4 h 10 min',
+    '2 d 3 h'."""
+    if value is None:
+        return "—"
+    minutes = max(int(value.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"

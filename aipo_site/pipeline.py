@@ -19,12 +19,14 @@ from .model.results import Portfolio
 from .model.revision import CommitInfo, Revision
 from .render.assets import static_files, vega_bundle
 from .render.blocks import split_page
+from .render.incidents import render_incident_log
 from .render.pages import (
     SEARCHABLE_SECTIONS,
     Paths,
     render_dashboard,
     render_history,
     render_model_page,
+    render_risk_register,
     render_stamp,
 )
 from .render.people import render_people_index, render_person_page
@@ -103,6 +105,7 @@ def source_revision(root: str | Path, layout: Layout) -> Revision | None:
             layout.people,
             layout.reviews,
             layout.decisions,
+            layout.incidents,
         ],
     )
 
@@ -192,12 +195,14 @@ def render_portal(
             provenance.histories.get(result.path, []) if provenance.histories is not None else None
         )
         sections = [render_history(history, result.path, HISTORY_LIMIT, provenance.shallow)]
-        page, data = render_model_page(result, paths, sections, repo.people)
+        page, data = render_model_page(result, paths, sections, repo.people, repo.policy)
         src = paths.model_page(result.id)
         pages[src] = page
         model_pages[result.id] = src
         files.update(data)
     pages[paths.dashboard] = render_dashboard(portfolio, paths, title=options.dashboard_title)
+    pages[paths.incidents] = _incident_log(portfolio, paths, repo)
+    pages[paths.risks] = render_risk_register(portfolio, paths, repo.people)
     person_pages = _people_pages(portfolio, paths)
     pages.update(person_pages)
     if options.reference:
@@ -269,7 +274,22 @@ REFERENCE_PAGES: dict[str, tuple[str, str]] = {
         "meeting of a ritual of a model's operating rhythm, with its decisions and actions. "
         "Generated from its schema.",
     ),
+    "incident": (
+        "Incident record reference",
+        "An incident record (<code>content/incidents/&lt;anything&gt;.yaml</code> by default): "
+        "one production incident of a model, with its times, owner, the checks it concerns, "
+        "actions and post-incident review. Generated from its schema.",
+    ),
 }
+
+
+def _incident_log(portfolio: Portfolio, paths: Paths, repo: Repository) -> str:
+    """The incident log page: every incident of every model (an empty log without records)."""
+    page = paths.incidents
+    urls = {
+        m.id: paths.relative(page, paths.page_url(paths.model_page(m.id))) for m in portfolio.models
+    }
+    return render_incident_log(portfolio, urls, paths.person_links(page, repo.people))
 
 
 def _people_pages(portfolio: Portfolio, paths: Paths) -> dict[str, str]:

@@ -45,6 +45,7 @@ import yaml
 from pydantic import BaseModel
 
 __all__ = [
+    "COMPOSITE_FIELDS",
     "CONSTRAINED",
     "EMAIL_PAYLOADS",
     "FIXED_H2",
@@ -689,6 +690,9 @@ CONSTRAINED: dict[str, dict[str, str]] = {
         "retraining.last_retrained": _DATE,
         "risks[].kind": _ENUM,
         "risks[].status": _ENUM,
+        "risks[].last_reviewed": _DATE,
+        "risks[].measured_by.kpi": _METRIC + "; must name a KPI of the charter",
+        "risks[].measured_by.segment": _METRIC + "; must name a fairness check of the charter",
         "escalation[].on": _ENUM,
         "rhythm[].last_held": _DATE,
         "onboarding[].date": _DATE,
@@ -713,6 +717,10 @@ CONSTRAINED: dict[str, dict[str, str]] = {
         "sign_off[].kinds[]": _ENUM + " (a change kind of aipo diff)",
         "sign_off[].data_categories[]": _SLUG,
         "policy_owners[]": "pattern: a key of the people directory",
+        "risk_appetite{key}": _ENUM + " (lifecycle stage)",
+        "onboarding{key}": _ENUM + " (lifecycle stage)",
+        "risk_defaults{}.measured_by.kpi": _METRIC,
+        "risk_defaults{}.measured_by.segment": _METRIC,
     },
 }
 
@@ -721,6 +729,8 @@ LINK_FIELDS = {"data_sources[].authorisation.url", "data_sources[].contract"}
 EMAIL_FIELDS = {"owner.email", "incident_owner.email"}
 PATH_FIELDS = {"drift.samples", "drift.reference_samples", "drift.bins"}
 MARKDOWN_FIELDS = {"summary", "notes"}
+# Fields whose value holds payloads among other text (a template, two names in one).
+COMPOSITE_FIELDS = {"risk_defaults{}.business", "risk_defaults{}.measured_by.drift_feature"}
 # What Markdown fields may produce (the requirement: p/em/strong/lists/code/links to
 # http(s)/mailto), and the only attributes allowed on those elements.
 MARKDOWN_FIELD_TAGS = {"p", "br", "em", "strong", "ul", "ol", "li", "code", "pre", "a"}
@@ -787,6 +797,7 @@ FIXED_H2 = {
     "Data sources",
     "Risks",
     "Escalation ladder",
+    "Incidents",
     "Decision rights",
     "Operating rhythm",
     "Onboarding",
@@ -1111,6 +1122,17 @@ def _policy(fill: _Filler) -> dict[str, Any]:
 
     regions = [t("authorisation[].regions[]") for _ in range(4)]
 
+    def template() -> str:
+        # A str.format template: payloads with braces would not be one, so they are skipped.
+        while "{" in (text := t("risk_defaults{}.business")) or "}" in text:
+            pass
+        return text + " ({model}, {title})"
+
+    def default_feature() -> str:
+        # Two payloads in one name (at most 100 characters): enough classes over two kinds.
+        path = "risk_defaults{}.measured_by.drift_feature"
+        return " ".join(fill.text("policy", file, path, max_length=49) for _ in range(2))
+
     def rule(categories: list[str], regions: list[str]) -> dict[str, Any]:
         return {
             "categories": categories,
@@ -1176,6 +1198,23 @@ def _policy(fill: _Filler) -> dict[str, Any]:
             {"name": t("sign_off[].name"), "policy": True, "approvers": ["policy-team"]},
         ],
         "policy_owners": ["policy-team"],
+        "risk_appetite": {"pilot": 12, "production": 6},
+        "risk_review_days": 60,
+        "risk_defaults": {
+            kind: {
+                "measured_by": {"drift_feature": default_feature()}
+                if kind in ("adversarial_vulnerability", "hallucination")
+                else {"kpi": "recall"}
+                if kind == "calibration_error"
+                else {"segment": "recall"},
+                "business": template(),
+            }
+            for kind in ("bias", "calibration_error", "adversarial_vulnerability", "hallucination")
+        },
+        "onboarding": {
+            "production": [t("onboarding{}[]") for _ in range(3)],
+            "pilot": [t("onboarding{}[]") for _ in range(2)],
+        },
     }
 
 
@@ -1204,6 +1243,7 @@ def _charter(c: _Charter, i: int, name: str, unit: str, policy: dict[str, Any]) 
         out |= {"likelihood": likelihood, "impact": impact}
         if full:
             out |= {"mitigation": c.long("risks[].mitigation"), "owner": c.short("risks[].owner")}
+            out |= {"last_reviewed": "2026-09-01", "residual": {"likelihood": 1, "impact": 2}}
         return out
 
     def level(on: str, after_days: int = 0) -> dict[str, Any]:
@@ -1323,8 +1363,9 @@ def _charter(c: _Charter, i: int, name: str, unit: str, policy: dict[str, Any]) 
         "risks": [
             # the first two share a cell of the risk matrix: one "R1 R2" label
             risk(["bias", "privacy", "data_quality", "other"][i % 4], 1 + i % 5, 5 - i % 5)
-            | {"status": ["open", "mitigated", "accepted", "closed"][i % 4]},
-            risk("calibration_error", 1 + i % 5, 5 - i % 5),
+            | {"status": ["open", "mitigated", "accepted", "closed"][i % 4]}
+            | {"measured_by": {"segment": "recall"}},
+            risk("calibration_error", 1 + i % 5, 5 - i % 5) | {"measured_by": {"kpi": "recall"}},
             risk("adversarial_vulnerability", 3, 3, full=False),
         ],
         "escalation": [level("warn"), level("breach"), level("breach", after_days=3)],
@@ -1408,6 +1449,10 @@ def build_hostile_repo(root: Path) -> HostileRepo:
         (root / kfile).write_text(_csv_text(rows), encoding="utf-8")
 
         charter["drift"] = _drift(c, i, mdir, rng, csv_cell)
+        # The third risk is measured by a drift feature: its (hostile) name, as the charter has it.
+        charter["risks"][2]["measured_by"] = {
+            "drift_feature": charter["drift"]["features"][0]["name"]
+        }
         charters[mid] = charter
         (root / c.file).write_text(dump_yaml(charter), encoding="utf-8")
 

@@ -337,6 +337,12 @@ def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     shutil.copytree(ROOT / "content", repo / "content")
     shutil.copytree(ROOT / "metrics", repo / "metrics")
     poison_charter(repo / "content" / "models" / f"{XSS_MODEL}.yaml")
+    # A risk acceptance names its risk by title: it follows the poisoned title.
+    for record in (repo / "content" / "decisions").glob("*.yaml"):
+        data = yaml.safe_load(record.read_text(encoding="utf-8"))
+        if data["model"] == XSS_MODEL and data.get("risk"):
+            data["risk"] = f"Risk title {IMG}"
+            record.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     server = SiteServer(build_site(repo, tmp_path_factory.mktemp("xss-site")))
     yield server
     server.close()

@@ -317,3 +317,85 @@ def test_the_model_page_lists_the_records_escaped(repo):
     assert "the release changed (1.0.0 → 1.1.0)" in html
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; go" in html
     assert (repo.path / "site" / "reference" / "decision" / "index.html").is_file()
+
+
+def test_a_renewal_after_the_stage_began_is_not_late(repo):
+    approve(repo, name="first.yaml", date="2025-12-01")
+    approve(repo, name="renewal.yaml", date="2026-06-01")
+    m = evaluate(repo)
+    assert codes(m) == {}
+    assert [d.id for d in m.decisions] == ["first", "renewal"]
+
+
+# --- aipo decide ---------------------------------------------------------------------------------
+
+
+def decide(r: GitRepo, *args: str) -> int:
+    return main(
+        ["decide", "m1", "--root", str(r.path), "--config", str(r.path / "mkdocs.yml"), *args]
+    )
+
+
+def test_decide_writes_a_record_whose_evidence_is_the_commit(repo, capsys):
+    code = decide(
+        repo, "--stage", "production", "--by", "Dana Decider", "--summary", "Go.",
+        "--date", "2025-12-01", "--condition", "Monthly review", "--expires", "2027-06-30",
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    path = repo.path / "content/decisions/2025-12-01-m1-production.yaml"
+    text = path.read_text()
+    head = repo.git("rev-parse", "HEAD").strip()
+    sha = hashlib.sha256((repo.path / CHARTER_PATH).read_bytes()).hexdigest()
+    assert f'commit: "{head}"' in text and f'charter_sha256: "{sha}"' in text
+    assert "date: 2025-12-01\n" in text and "expires: 2027-06-30\n" in text
+    m = evaluate(repo)
+    assert codes(m) == {}
+    assert m.decisions[0].record.conditions == ["Monthly review"]
+    assert "created content/decisions/2025-12-01-m1-production.yaml" in capsys.readouterr().out
+
+
+def test_decide_says_when_the_charter_has_uncommitted_changes(repo, capsys):
+    repo.replace(CHARTER_PATH, "release: {version: 1.0.0}", "release: {version: 1.1.0}")
+    args = ["--stage", "production", "--by", "Dana Decider", "--summary", "Go."]
+    assert decide(repo, *args, "--date", "2025-12-01") == 0
+    err = capsys.readouterr().err
+    assert "content/models/m1.yaml has changes since commit" in err
+    assert "decision-stale" in codes(evaluate(repo))
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--stage", "production", "--by", "D", "--summary", "Go.", "--rev", "nope"],
+         "a decision's evidence is a commit, and git cannot give 'nope'"),
+        (["--risk", "Bais", "--by", "D", "--summary", "Go."],
+         "the record was not written: content/decisions/"),
+        (["--stage", "live", "--by", "D", "--summary", "Go."], "the record would be invalid"),
+        (["--stage", "production", "--by", "D", "--summary", "Go.", "--expires", "soon"],
+         "--expires: expected a date YYYY-MM-DD, found 'soon'"),
+    ],
+)  # fmt: skip
+def test_decide_refuses_what_would_be_invalid_in_one_line(repo, capsys, args, expected):
+    assert decide(repo, *args) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (repo.path / "content/decisions").exists() or not any(
+        (repo.path / "content/decisions").iterdir()
+    )
+
+
+def test_decide_never_overwrites(repo, capsys):
+    args = [
+        "--stage",
+        "production",
+        "--by",
+        "Dana Decider",
+        "--summary",
+        "Go.",
+        "--date",
+        "2025-12-01",
+    ]
+    assert decide(repo, *args) == 0
+    assert decide(repo, *args) == 2
+    assert "already exists; decisions are never overwritten" in capsys.readouterr().err

@@ -226,7 +226,14 @@ def test_realistic_change_json(demo_git_repo: GitRepo) -> None:
     assert fraud["authorisation-removed"][0]["severity"] == "critical"
     assert fraud["authorisation-removed"][0]["before"] == "DPIA-2025-014"
     # The loosened recall thresholds make the production go/no-go stale.
-    assert [f["item"] for f in fraud["finding-new"]] == ["authorisation-missing", "decision-stale"]
+    # The loosened recall thresholds also stale the age-band risk acceptance, so that risk is
+    # above the production risk appetite again.
+    assert [f["item"] for f in fraud["finding-new"]] == [
+        "authorisation-missing",
+        "decision-stale",
+        "decision-stale",
+        "risk-over-appetite",
+    ]
     churn = kinds("customer-churn")
     assert churn["owner-changed"][0]["after"] == "Marta Nowak (sofia.lindqvist@example.com)"
     assert churn["risk-closed"][0]["severity"] == "review"
@@ -252,15 +259,13 @@ def test_fail_on_sets_the_severity_that_fails(demo_git_repo: GitRepo) -> None:
     """--fail-on review (the default) fails on review or critical; critical on critical only;
     the JSON summary says which, with the exit code that goes with it."""
     demo_git_repo.replace(
-        FRAUD,
-        "    thresholds:\n      warn: 0.85\n      breach: 0.80\n",
-        "    thresholds:\n      warn: 0.80\n      breach: 0.75\n",
-    )  # a loosened threshold: review; it makes the production go/no-go stale: review
+        SUPPLY, "retraining:\n  cadence_days: 90\n", "retraining:\n  cadence_days: 120\n"
+    )  # a lengthened retraining cadence: review
     for fail_on, code in ((Severity.REVIEW, 1), (Severity.CRITICAL, 0)):
         text, got = run_diff(demo_git_repo.path, Layout(), "main", None, AS_OF, "json", fail_on)
         summary = json.loads(text)["summary"]
         assert (got, summary["exit_code"], summary["fail_on"]) == (code, code, fail_on.label)
-        assert (summary["review"], summary["critical"]) == (2, 0)
+        assert (summary["review"], summary["critical"]) == (1, 0)
     demo_git_repo.replace(POLICY, "freshness_days: 3\n", "freshness_days: 10\n")  # critical
     for fail_on in (Severity.REVIEW, Severity.CRITICAL):
         _, got = run_diff(demo_git_repo.path, Layout(), "main", None, AS_OF, "json", fail_on)

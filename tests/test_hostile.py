@@ -115,7 +115,7 @@ def test_refused_characters_cover_every_class() -> None:
 def _classes(repo: hostile.HostileRepo, values: list[str]) -> set[str]:
     """The payload classes found in ``values`` (a Markdown field holds several payloads)."""
     by_value = {a.value: hostile.BY_NAME[a.payload].cls for a in repo.assignments}
-    parts = [a for a in repo.assignments if a.path in MARKDOWN_FIELDS]
+    parts = [a for a in repo.assignments if a.path in MARKDOWN_FIELDS | hostile.COMPOSITE_FIELDS]
     out = set()
     for v in values:
         if v in by_value:

@@ -439,6 +439,9 @@ def test_the_built_portal_dates_the_demo_findings_from_git(
         "thresholds-missing": "2026-11-02",
         "retraining-overdue": "2026-03-16",  # last retrained 2025-12-15, every 90 days
         "ritual-overdue": "2026-07-14",  # the weekly review last held 2026-07-06
+        "incident-open": "2026-11-17",  # the day the MAPE incident was opened
+        "onboarding-open": "2025-12-04",  # production since 2025-11-03, plus 30 days' grace
+        "risk-review-overdue": "2026-10-05",  # last reviewed 2026-07-06, every 90 days
     }
 
 

@@ -35,6 +35,7 @@ INIT_FILES = {
     "content/people.yaml",
     "content/models/example-model.yaml",
     "content/reviews/example-model-weekly-review.yaml",
+    "content/incidents/example-model-nightly-batch.yaml",
     "content/decisions/example-model-production.yaml",
     "metrics/example-model/kpis.csv",
     "schema/charter.schema.json",
@@ -42,6 +43,7 @@ INIT_FILES = {
     "schema/people.schema.json",
     "schema/review.schema.json",
     "schema/decision.schema.json",
+    "schema/incident.schema.json",
     ".github/pull_request_template.md",
     ".github/CODEOWNERS",
 }

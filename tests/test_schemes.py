@@ -28,6 +28,8 @@ PAGES = [
     *(f"models/{model}.html" for model in MODELS),
     "reference/charter.html",
     "guide/reading-the-portal.html",
+    "people/index.html",
+    "people/amara-okafor.html",
 ]
 SCHEMES = ["default", "slate"]
 AXE_OPTIONS = {

@@ -190,6 +190,7 @@ def test_paths_are_relative_to_the_config_folder(tmp_path):
         "docs-site/content/people.yaml",  # a default is relative to mkdocs.yml's folder too
         decisions="docs-site/content/decisions",
         reviews="docs-site/content/reviews",
+        incidents="docs-site/content/incidents",
     )
 
 

@@ -210,9 +210,12 @@ def test_the_diff_step_posts_a_report_and_fails_only_on_errors(
     ok = run("main")  # a loosened threshold: `aipo diff` exits 1, the step passes
     assert ok.returncode == 0, ok.stderr
     report = (checkout / "diff.md").read_text()
-    # The threshold, and the production go/no-go it makes stale.
-    assert "### Needs review (2)" in report and "thresholds loosened" in report
+    # The threshold, the production go/no-go and the risk acceptance it makes stale, and the
+    # accepted risk that is then over the appetite with no valid acceptance.
+    assert "### Needs review (5)" in report, report  # with the status it turns to BREACH
+    assert "thresholds loosened" in report
     assert "new WARN finding" in report and "what it approved has changed since" in report
+    assert "no valid risk-acceptance decision record covers it" in report
     assert report in summary.read_text()
     failed = run("no-such-branch")  # an error (exit 2) fails the step
     assert failed.returncode != 0

@@ -200,9 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser(
         "schema",
-        help="write the charter and policy JSON Schemas",
-        description="Write charter.schema.json and policy.schema.json, for editors that "
-        "complete and check YAML (yaml-language-server).",
+        help="write the JSON Schemas of the files aipo reads",
+        description="Write the JSON Schema of every file aipo reads (charter, policy, people "
+        "directory, decision and review records), for editors that complete and check YAML "
+        "(yaml-language-server).",
         parents=[debug],
     )
     schema.add_argument(
@@ -268,6 +269,30 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--config", "-f", metavar="FILE", help="mkdocs.yml (default: ./mkdocs.yml)")
     new.add_argument("--root", metavar="DIR", help="repository root (default: its folder)")
     new.set_defaults(func=cmd_new)
+
+    decide = commands.add_parser(
+        "decide",
+        help="record a decision about a model, with the committed charter as evidence",
+        description="Write a decision record (<decisions>/<date>-<model>-<subject>.yaml) whose "
+        "evidence is a commit (--rev, default HEAD) and the SHA-256 of the model's charter at it. "
+        "The record is validated with the repository before it is kept.",
+        parents=[debug],
+    )
+    decide.add_argument("model_id", metavar="MODEL_ID", help="the model decided on")
+    what = decide.add_mutually_exclusive_group(required=True)
+    what.add_argument("--stage", help="a stage transition: the stage entered (e.g. production)")
+    what.add_argument("--risk", help="a risk acceptance: the title of the charter's risk")
+    what.add_argument("--exception", metavar="CODE", help="a policy exception: the finding code")
+    decide.add_argument("--by", required=True, help="who decided: a people-directory key or name")
+    decide.add_argument("--summary", required=True, help="what was decided and why")
+    decide.add_argument("--condition", action="append", default=[], help="a condition (repeat)")
+    decide.add_argument("--expires", metavar="YYYY-MM-DD", help="last day the decision holds")
+    decide.add_argument("--date", metavar="YYYY-MM-DD", help="when it was decided (default: today)")
+    decide.add_argument("--rejected", action="store_true", help="a no-go (default: approved)")
+    decide.add_argument("--rev", default="HEAD", help="the commit evaluated (default: HEAD)")
+    decide.add_argument("--config", "-f", metavar="FILE", help="mkdocs.yml (default: ./mkdocs.yml)")
+    decide.add_argument("--root", metavar="DIR", help="repository root (default: its folder)")
+    decide.set_defaults(func=cmd_decide)
     return parser
 
 
@@ -541,6 +566,48 @@ def cmd_new(args: argparse.Namespace) -> int:
         f"Fill in the TODO markers (`aipo check --fail-on warn` lists them); KPI data goes in "
         f"{settings.layout.metrics}/{args.model_id}/*.csv."
     )
+    return 0
+
+
+def _date_flag(name: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--{name}: expected a date YYYY-MM-DD, found {value!r}") from None
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    """`aipo decide`."""
+    from ..model.decisions import DecisionKind
+    from .decide import decision_record, write_decision
+
+    settings = _settings(args)
+    if args.stage is not None:
+        kind, subject = DecisionKind.stage_transition, args.stage
+    elif args.risk is not None:
+        kind, subject = DecisionKind.risk_acceptance, args.risk
+    else:
+        kind, subject = DecisionKind.policy_exception, args.exception
+    rel, text, warnings = decision_record(
+        settings,
+        args.model_id,
+        kind=kind,
+        subject=subject,
+        decided_by=args.by,
+        summary=args.summary,
+        date=_date_flag("date", args.date) or dt.date.today(),
+        rev=args.rev,
+        rejected=args.rejected,
+        conditions=args.condition,
+        expires=_date_flag("expires", args.expires),
+    )
+    for warning in warnings:
+        _warn(warning)
+    write_decision(settings, rel, text)
+    print(f"created {rel}")
+    print("Commit it with the pull request that the decision approves.")
     return 0
 
 

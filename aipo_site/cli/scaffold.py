@@ -146,6 +146,8 @@ def _example_dates(as_of: dt.date) -> dict[str, str]:
         "quarterly": ago(45),
         "sunset_review": (as_of + dt.timedelta(days=365)).isoformat(),
         "action_due": (as_of + dt.timedelta(days=11)).isoformat(),
+        "incident": ago(40),
+        "incident_action": ago(33),
     }
 
 
@@ -185,6 +187,9 @@ def init_files(
         ),
         f"content/reviews/{EXAMPLE_ID}-weekly-review.yaml": env.get_template(
             "example-review.yaml.j2"
+        ).render(dates=_example_dates(as_of)),
+        f"content/incidents/{EXAMPLE_ID}-nightly-batch.yaml": env.get_template(
+            "example-incident.yaml.j2"
         ).render(dates=_example_dates(as_of)),
         f"metrics/{EXAMPLE_ID}/kpis.csv": example_metrics(as_of),
         PR_TEMPLATE_PATH: _templates().joinpath(PR_TEMPLATE).read_text("utf-8"),

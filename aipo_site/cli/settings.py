@@ -55,6 +55,7 @@ PLUGIN_DEFAULTS: dict[str, Any] = {
     "people": "content/people.yaml",
     "decisions": "content/decisions",
     "reviews": "content/reviews",
+    "incidents": "content/incidents",
     "as_of": None,
     "models_dir": "models",
     "dashboard": "dashboard.md",
@@ -323,6 +324,7 @@ def read_settings(
         people=_rebase(options["people"], base, root_final),
         decisions=_rebase(options["decisions"], base, root_final),
         reviews=_rebase(options["reviews"], base, root_final),
+        incidents=_rebase(options["incidents"], base, root_final),
     )
     for name, value in (overrides or {}).items():
         if value is None:

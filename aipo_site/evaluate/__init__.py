@@ -8,14 +8,16 @@ from dataclasses import replace
 from ..errors import InputError, InputErrors
 from ..model.inputs import CharterHistory, ModelInputs, Repository
 from ..model.policy import Policy
-from ..model.results import ModelResult, Portfolio
+from ..model.results import Finding, ModelResult, Portfolio
 from .compliance import evaluate_compliance
 from .decisions import evaluate_decisions
 from .drift import evaluate_drift
+from .incidents import escalation_deadline, evaluate_incidents
 from .kpis import check_kpi_inputs, evaluate_kpi, overall_series
 from .onsets import date_findings
 from .people import evaluate_people
 from .reviews import ritual_reviews
+from .risks import check_risk_inputs, evaluate_risks
 from .segments import evaluate_segments
 from .status import (
     active_escalation,
@@ -44,6 +46,7 @@ def evaluate_model(
     the charter's text; without it their start is unknown.
     """
     resolved, errors = check_kpi_inputs(model, policy)
+    errors += check_risk_inputs(model, policy)
     InputErrors.raise_if_any(errors)
     reviews = ritual_reviews(model.charter, model.reviews, as_of)
     findings = evaluate_compliance(model, resolved, policy, as_of, reviews)
@@ -53,6 +56,9 @@ def evaluate_model(
         findings = sorted(
             [*findings, *decided], key=lambda f: (-f.level, f.section, f.code, f.message)
         )
+    incidents, opened = evaluate_incidents(model, as_of)
+    if opened:
+        findings = _sorted([*findings, *opened])
     calendar = model_calendar(model.metrics, as_of, findings)
     series = overall_series(model.metrics)
     folder = f"{metrics_folder}/{model.id}"
@@ -66,6 +72,11 @@ def evaluate_model(
     drift = None
     if model.charter.drift is not None and model.drift is not None:
         drift = evaluate_drift(model.charter.drift, model.drift, policy.drift, as_of, kpis)
+    risks, risky = evaluate_risks(model, policy, kpis, segments, drift, decisions)
+    if risky:
+        findings = sorted(
+            [*findings, *risky], key=lambda f: (-f.level, f.section, f.code, f.message)
+        )
     # A stage whose performance the policy does not judge (sunset by default): its KPIs, fairness
     # checks and drift are still shown, but only its compliance findings set its status.
     judged = judges_performance(policy, model.charter.lifecycle.stage)
@@ -74,6 +85,13 @@ def evaluate_model(
     timeline = model_timeline(calendar, status, *counted, findings)
     since = status_since(timeline, status, findings)
     escalation = active_escalation(model.charter, status, timeline)
+    # Past its deadline without an acknowledged incident: a finding, and the next level.
+    escalation, missed = escalation_deadline(model, escalation, incidents, as_of, since)
+    if missed:
+        findings = _sorted([*findings, *missed])
+        status = model_status(counted[0], findings, counted[1], counted[2])
+        timeline = model_timeline(calendar, status, *counted, findings)
+        since = status_since(timeline, status, findings)
     retraining = model.charter.retraining
     due = (
         retraining.last_retrained + dt.timedelta(days=retraining.cadence_days)
@@ -97,7 +115,13 @@ def evaluate_model(
         governance=governance_verdict(model.charter, findings, kpis),
         reviews=reviews,
         decisions=decisions,
+        risks=risks,
+        incidents=incidents,
     )
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (-f.level, f.section, f.code, f.message))
 
 
 def evaluate_repository(
@@ -120,4 +144,6 @@ def evaluate_repository(
         except InputError as e:
             errors.append(e)
     InputErrors.raise_if_any(errors)
-    return Portfolio(as_of=as_of, models=results, people=evaluate_people(repo.people, results))
+    return Portfolio(
+        as_of=as_of, models=results, people=evaluate_people(repo.people, results, repo.policy)
+    )

@@ -6,10 +6,12 @@ policy's own rules: authorisation for sensitive data, required sections per stag
 interval, review cadences and loosened thresholds. Each finding names the charter field it is about,
 so the CLI can annotate the right line.
 
-Every finding says since when its condition holds (:attr:`Finding.since`). The three that follow
+Every finding says since when its condition holds (:attr:`Finding.since`). Those that follow
 from a date in the charter are dated here, by the one boundary rule (a limit is the last acceptable
 day, so the first overdue day is the day after it): retraining and rituals from the day after they
-were due, the sunset review from the day after its date. All the others depend only on the charter's
+were due, the sunset review from the day after its date, a risk review from the day after its
+last review (or the stage entry) plus the policy's interval, a required onboarding item from the
+day after the grace period that follows the stage entry. All the others depend only on the charter's
 text and the policy: :func:`charter_conditions` runs the same rules without a date, and notes
 which top-level fields of the charter each one read, so :mod:`.onsets` can find in which commit
 each finding began and skip the old versions that changed nothing it depends on.
@@ -26,7 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 from ..fmt import fmt_date, fmt_value
-from ..model.charter import Charter, Direction, Stage
+from ..model.charter import CARRIED_RISK_STATUSES, Charter, Direction, Stage
 from ..model.inputs import ModelInputs
 from ..model.policy import Policy, Section
 from ..model.results import Finding, Level, RitualReviews
@@ -45,7 +47,14 @@ GAP_STAGES = {Stage.pilot, Stage.production, Stage.deprecated}
 
 # Findings dated from the charter's own dates; every other finding is about the charter's text.
 DATED_BY_DATA = frozenset(
-    {"retraining-overdue", "ritual-overdue", "sunset-review-overdue", "action-overdue"}
+    {
+        "retraining-overdue",
+        "ritual-overdue",
+        "sunset-review-overdue",
+        "action-overdue",
+        "risk-review-overdue",
+        "onboarding-open",
+    }
 )
 
 DAY = dt.timedelta(days=1)
@@ -554,6 +563,68 @@ def _review_actions(
             )
 
 
+def _risk_reviews(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
+    """A risk that is not closed, not reviewed within the policy's risk_review_days: from the day
+    after last_reviewed plus the interval; a risk never reviewed counts from the day the model
+    entered its current stage. Sunset models are exempt."""
+    days = policy.risk_review_days
+    if as_of is None or days is None or c.lifecycle.stage is Stage.sunset:
+        return
+    for i, r in enumerate(c.risks):
+        if r.status not in CARRIED_RISK_STATUSES:
+            continue
+        due = (r.last_reviewed or c.lifecycle.since) + dt.timedelta(days=days)
+        if due >= as_of:
+            continue
+        last = (
+            f"last reviewed {fmt_date(r.last_reviewed)}"
+            if r.last_reviewed
+            else f"never reviewed; {c.lifecycle.stage.value} since {fmt_date(c.lifecycle.since)}"
+        )
+        out.add(
+            "risk-review-overdue",
+            Level.WARN,
+            f"risk '{r.title}' is {(as_of - due).days} days overdue for review ({last}, "
+            f"every {days} days, due {fmt_date(due)})",
+            "risks",
+            ("risks", i, "last_reviewed") if r.last_reviewed else ("risks", i),
+            subject=r.title.casefold(),
+            since=due + DAY,
+        )
+
+
+def _onboarding(
+    c: Charter, kpis: list[ResolvedKpi], policy: Policy, out: _Findings, as_of: dt.date | None
+) -> None:
+    """Each item of the policy's standard checklist for the model's stage that the charter's
+    checklist lacks or has not done, once the grace period after entering the stage is over."""
+    required = policy.onboarding.get(c.lifecycle.stage, [])
+    if as_of is None or not required:
+        return
+    due = c.lifecycle.since + dt.timedelta(days=policy.onboarding_grace_days)
+    if due >= as_of:
+        return
+    items = {item.item.casefold(): (i, item) for i, item in enumerate(c.onboarding)}
+    for text in required:
+        found = items.get(text.casefold())
+        if found is not None and found[1].done:
+            continue
+        state = "not done" if found is not None else "not in the charter's checklist"
+        out.add(
+            "onboarding-open",
+            Level.WARN,
+            f"onboarding item '{text}' is {state}, {(as_of - due).days} days after the "
+            f"{policy.onboarding_grace_days}-day grace period for {c.lifecycle.stage.value} "
+            f"models (entered {fmt_date(c.lifecycle.since)}, due {fmt_date(due)})",
+            "onboarding",
+            ("onboarding", found[0]) if found is not None else ("onboarding",),
+            subject=text.casefold(),
+            since=due + DAY,
+        )
+
+
 _Rule = Callable[[Charter, list[ResolvedKpi], Policy, _Findings, "dt.date | None"], None]
 
 # Every rule, in no particular order (findings are sorted).
@@ -571,4 +642,6 @@ _RULES: tuple[_Rule, ...] = (
     _sunset_review,
     _review_actions,
     _stage_history,
+    _risk_reviews,
+    _onboarding,
 )

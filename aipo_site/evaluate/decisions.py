@@ -13,7 +13,7 @@ Findings, each naming the record file:
 
 - ``decision-missing`` (BREACH): the model is in a stage the policy needs a decision for, and no
   approved decision for that stage is recorded (dated on or before the evaluation date);
-- ``decision-late`` (WARN): the stage was entered before the decision was taken;
+- ``decision-late`` (WARN): the stage was entered before its first approved decision;
 - ``decision-unauthorised``, ``decision-expired``, ``decision-evidence``, ``decision-stale``:
   the decision that counts is not valid. For the decision of the current stage: BREACH, but
   WARN for a stale decision (it needs renewing) and for evidence that cannot be read (no git
@@ -89,13 +89,14 @@ def evaluate_decisions(
             for code, text in r.problems:
                 level = _level(code, current)
                 add(code, level, f"{current.path}: {text}", loc, _since(code, current))
-            if current.record.date > c.lifecycle.since:
+            first = approved[0]  # a later record renews it: only the first can be late
+            if first.record.date > c.lifecycle.since:
                 add(
                     "decision-late",
                     Level.WARN,
-                    f"{current.path}: the model entered {stage.value} on "
-                    f"{fmt_date(c.lifecycle.since)}, before the decision of "
-                    f"{fmt_date(current.record.date)}",
+                    f"{first.path}: the model entered {stage.value} on "
+                    f"{fmt_date(c.lifecycle.since)}, before the first decision to enter it, of "
+                    f"{fmt_date(first.record.date)}",
                     loc,
                     since=c.lifecycle.since,
                 )

@@ -111,7 +111,9 @@ def active_escalation(charter: Charter, status: Level, timeline: Timeline) -> Es
 
     A level with ``after_days`` needs the model to have been at its trigger level or worse on
     every day of the last ``after_days`` days before today: held = days since the first day of
-    that run (a cause whose start is unknown counts from today, so it has held 0 days).
+    that run (a cause whose start is unknown counts from today, so it has held 0 days). The
+    level activated on the day that run reached ``after_days`` days (``activated``: the start of
+    that day, UTC).
     """
     if not charter.escalation:
         reason = "no escalation ladder is defined" if status > Level.OK else "not escalated"
@@ -136,4 +138,7 @@ def active_escalation(charter: Charter, status: Level, timeline: Timeline) -> Es
         else ""
     )
     reason = f"status {status.label}{after}"
-    return Escalation(active, level, reason)
+    # It activated on the day its trigger had held for `after_days` days; that day's start (UTC)
+    # is the moment its response time counts from (evaluate/incidents.py).
+    day = timeline.end - dt.timedelta(days=held - level.after_days)
+    return Escalation(active, level, reason, dt.datetime.combine(day, dt.time(0), dt.UTC))

@@ -391,6 +391,26 @@ def _finding_phrase(code: str, group: list[Finding], names: dict[str, str]) -> s
             return f"{quoted} are overdue"
         case "action-overdue" if len(group) > 1:
             return f"{len(group)} actions of review meetings are overdue"
+        case "risk-over-appetite":
+            which = f"{len(s)} risks" if many else f"risk{'' if one else 's'} {quoted}"
+            return (
+                f"{which} {'is' if one else 'are'} above the risk appetite without an accepted "
+                "risk-acceptance decision"
+            )
+        case "risk-review-overdue":
+            which = f"{len(s)} risks" if many else f"risk{'' if one else 's'} {quoted}"
+            return f"{which} {'is' if one else 'are'} overdue for review"
+        case "onboarding-open":
+            n = len(group)
+            return f"{n} required onboarding item{'' if n == 1 else 's'} {'is' if n == 1 else 'are'} still open"
+        case "incident-open":
+            if len(group) > 1:
+                return f"{len(group)} incidents are open"
+            # "<file>: high incident 'Title' open since <when>, acknowledged ...": the middle part.
+            said = group[0].message.split(": ", 1)[-1].split(", ", 1)[0]
+            return "a " + said.replace(" open since ", " has been open since ", 1)
+        case "escalation-unacknowledged":
+            return "an escalation passed its response time without an acknowledgement"
         case "decision-missing":
             return "it runs without a recorded decision to enter its stage"
         case "decision-late":

@@ -20,6 +20,7 @@ from ..model.inputs import Layout, ModelInputs, Repository
 from ..model.policy import Policy
 from .decisions import load_decisions
 from .drift import read_drift_inputs
+from .incidents import load_incidents
 from .metrics import MAX_CSV_BYTES, empty_frame, parse_metric_csv
 from .people import check_people, check_policy_people, fill_owners, load_people
 from .records import read_document
@@ -114,6 +115,20 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
     )
     for m in models:
         m.reviews = reviews.get(m.id, [])
+    incidents = load_incidents(
+        source,
+        layout.incidents,
+        {m.id: m.charter for m in models},
+        {PurePosixPath(p).stem for p in charter_files},
+        people,
+        layout.people,
+        errors,
+        warnings,
+    )
+    log_start = min((i.record.opened for x in incidents.values() for i in x), default=None)
+    for m in models:
+        m.incidents = incidents.get(m.id, [])
+        m.incident_log_start = log_start
     decisions = load_decisions(
         source,
         layout.decisions,

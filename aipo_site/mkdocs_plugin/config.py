@@ -20,6 +20,7 @@ class AipoConfig(base.Config):
     people = c.Type(str, default="content/people.yaml")
     decisions = c.Type(str, default="content/decisions")
     reviews = c.Type(str, default="content/reviews")
+    incidents = c.Type(str, default="content/incidents")
 
     # Evaluation date: YYYY-MM-DD or "today"; unset means $AIPO_AS_OF, else today.
     as_of = c.Optional(c.Type((str, dt.date)))

@@ -94,6 +94,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
                 people=o.people,
                 decisions=o.decisions,
                 reviews=o.reviews,
+                incidents=o.incidents,
             ),
             paths=Paths(
                 models=o.models_dir.strip("/"),
@@ -115,7 +116,13 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         provenance stamp even when no input file changed) and every input's size and mtime."""
         layout = options.layout
         digest = hashlib.sha256(repr((options, as_of, revision)).encode())
-        for folder in (layout.charters, layout.metrics, layout.reviews, layout.decisions):
+        for folder in (
+            layout.charters,
+            layout.metrics,
+            layout.reviews,
+            layout.decisions,
+            layout.incidents,
+        ):
             base = self._root / folder
             if not base.is_dir():
                 continue
@@ -255,6 +262,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             self.config.people,
             self.config.reviews,
             self.config.decisions,
+            self.config.incidents,
         ):
             path = (self._root / rel).resolve()
             if path.exists() and not _inside(path, docs):

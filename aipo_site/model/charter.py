@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 __all__ = [
+    "CARRIED_RISK_STATUSES",
     "Authorisation",
     "Baseline",
     "BusinessOutcome",
@@ -32,6 +33,8 @@ __all__ = [
     "FeatureKind",
     "Kpi",
     "Lifecycle",
+    "MeasuredBy",
+    "Rating",
     "Release",
     "Retraining",
     "Risk",
@@ -378,8 +381,71 @@ class Retraining(Strict):
     )
 
 
+# The risks a model still carries: every status but closed. They are rated against the policy's
+# risk appetite, reviewed every `risk_review_days` and listed on the risk register.
+CARRIED_RISK_STATUSES = frozenset({RiskStatus.open, RiskStatus.mitigated, RiskStatus.accepted})
+
+
+class MeasuredBy(Strict):
+    """The check of the charter that measures a risk: exactly one of `kpi`, `segment`,
+    `drift_feature` or `drift_share`."""
+
+    kpi: MetricName | None = Field(
+        default=None, description="A KPI of the charter (its `metric`): the KPI's status."
+    )
+    segment: MetricName | None = Field(
+        default=None,
+        description="A fairness check of the charter (its `segments[].metric`): the gap's status.",
+    )
+    drift_feature: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None,
+        description="A feature of the charter's `drift.features` (its `name`): that feature's "
+        "drift status.",
+    )
+    drift_share: Literal[True] | None = Field(
+        default=None,
+        description="true: the dataset drift share (the importance-weighted share of drifted "
+        "features) of the charter's `drift`.",
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> MeasuredBy:
+        given = [k for k in ("kpi", "segment", "drift_feature", "drift_share") if getattr(self, k)]
+        if len(given) != 1:
+            found = ", ".join(given) if given else "none"
+            raise ValueError(
+                f"give exactly one of kpi, segment, drift_feature or drift_share (found {found})"
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        """The check in words: 'KPI recall', 'fairness check false_positive_rate', 'drift of
+        feature amount_band', 'dataset drift share'."""
+        if self.kpi:
+            return f"KPI {self.kpi}"
+        if self.segment:
+            return f"fairness check {self.segment}"
+        if self.drift_feature:
+            return f"drift of feature {self.drift_feature}"
+        return "dataset drift share"
+
+
+class Rating(Strict):
+    """A likelihood and an impact, each from 1 to 5; the score is their product."""
+
+    likelihood: int = Field(ge=1, le=5, description="1 (rare) to 5 (almost certain).")
+    impact: int = Field(ge=1, le=5, description="1 (negligible) to 5 (severe).")
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+
 class Risk(Strict):
-    """A technical risk translated into business language."""
+    """A technical risk translated into business language, rated before (inherent: `likelihood`
+    and `impact`) and after its mitigation (`residual`), and measured by one of the charter's
+    checks (`measured_by`)."""
 
     title: ShortText = Field(description="Short name of the risk.")
     kind: RiskKind = Field(
@@ -387,16 +453,51 @@ class Risk(Strict):
         "data_quality or other."
     )
     technical: Text = Field(description="The risk in technical terms.")
-    business: Text = Field(
-        description="The same risk in business language, for executives and legal."
+    business: Text | None = Field(
+        default=None,
+        description="The same risk in business language, for executives and legal. May be left "
+        "out only when the policy's `risk_defaults` has a `business` template for the risk's "
+        "kind, which then fills it in (else an error).",
     )
-    likelihood: int = Field(ge=1, le=5, description="1 (rare) to 5 (almost certain).")
-    impact: int = Field(ge=1, le=5, description="1 (negligible) to 5 (severe).")
+    likelihood: int = Field(
+        ge=1,
+        le=5,
+        description="Inherent likelihood, before mitigation: 1 (rare) to 5 (almost certain).",
+    )
+    impact: int = Field(
+        ge=1, le=5, description="Inherent impact, before mitigation: 1 (negligible) to 5 (severe)."
+    )
+    residual: Rating | None = Field(
+        default=None,
+        description="The rating after mitigation ({likelihood, impact}); without it the residual "
+        "rating is the inherent one.",
+    )
+    measured_by: MeasuredBy | None = Field(
+        default=None,
+        description="The check that measures the risk: {kpi: METRIC}, {segment: METRIC}, "
+        "{drift_feature: NAME} or {drift_share: true}, naming a KPI, fairness check or drift "
+        "feature of this charter (else an error). Its status is the risk's status and sets the "
+        "current rating: the residual rating while the check is OK, the inherent rating when it "
+        "is WARN, likelihood 5 with the inherent impact when it is BREACH; a check that cannot "
+        "tell yet (no data, stale, no thresholds) leaves the residual rating. Defaults to the "
+        "policy's `risk_defaults` measure for the risk's kind.",
+    )
     mitigation: Text | None = Field(default=None, description="What reduces it.")
     owner: ShortText | None = Field(default=None, description="Who owns the mitigation.")
     status: RiskStatus = Field(
-        default=RiskStatus.open, description="open, mitigated, accepted, closed."
+        default=RiskStatus.open,
+        description="open, mitigated, accepted, closed. Every status but closed is a risk the "
+        "model still carries: rated against the risk appetite and due for review.",
     )
+    last_reviewed: dt.date | None = Field(
+        default=None,
+        description="When the risk and its rating were last reviewed (YYYY-MM-DD); due again "
+        "after the policy's `risk_review_days`.",
+    )
+
+    @property
+    def inherent(self) -> Rating:
+        return Rating(likelihood=self.likelihood, impact=self.impact)
 
 
 class EscalationLevel(Strict):

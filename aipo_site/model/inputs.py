@@ -7,6 +7,7 @@ and imports no loader. Old versions of a charter reach evaluation through
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -17,6 +18,7 @@ from ..errors import GitError, InputError
 from .charter import Charter
 from .decisions import DecisionInput
 from .document import YamlDocument
+from .incidents import Incident
 from .people import PeopleDirectory
 from .policy import Policy
 from .reviews import Review
@@ -43,6 +45,7 @@ class Layout:
     people: str = "content/people.yaml"
     decisions: str = "content/decisions"  # decision records, one file per decision (optional)
     reviews: str = "content/reviews"  # review records, one file per meeting (optional folder)
+    incidents: str = "content/incidents"  # incident records, one file per incident (optional)
 
 
 @dataclass
@@ -68,6 +71,10 @@ class ModelInputs:
     drift: DriftInputs | None = None
     decisions: list[DecisionInput] = field(default_factory=list)  # its decision records, by date
     reviews: list[Review] = field(default_factory=list)  # its review records, in file order
+    incidents: list[Incident] = field(default_factory=list)  # its incident records, by opened
+    # When the repository's incident log begins: the oldest `opened` of all its incident records
+    # (every model's); None without any. Escalation deadlines are checked from then on.
+    incident_log_start: dt.datetime | None = None
 
     @property
     def id(self) -> str:

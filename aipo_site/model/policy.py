@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import string
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from ..errors import snippet
 from .changes import Kind, Severity
 from .charter import (
     PERSON_KEY_MAX,
     PERSON_KEY_PATTERN,
     Direction,
     DropTiers,
+    MeasuredBy,
     MetricName,
     ShortText,
     Slug,
     Stage,
     Strict,
+    Text,
     Tiers,
     check_threshold_order,
     check_tier_order,
@@ -25,12 +29,15 @@ from .charter import (
 from .decisions import DecisionKind
 
 __all__ = [
+    "BUSINESS_PLACEHOLDERS",
     "PERFORMANCE_STAGES",
+    "TECHNICAL_RISK_KINDS",
     "AuthorisationRule",
     "DecisionRule",
     "DriftDefaults",
     "MetricDefault",
     "Policy",
+    "RiskDefault",
     "RitualRule",
     "Section",
     "SignOffRule",
@@ -149,6 +156,60 @@ class DriftDefaults(Strict):
     def _ordered(self) -> DriftDefaults:
         for name in ("psi", "ks", "chi_square", "wasserstein", "jensen_shannon", "share"):
             check_tier_order(getattr(self, name), name)
+        return self
+
+
+# The technical risk kinds the policy can give a default measure and business template for.
+TECHNICAL_RISK_KINDS = ("bias", "calibration_error", "adversarial_vulnerability", "hallucination")
+TechnicalRiskKind = Literal[
+    "bias", "calibration_error", "adversarial_vulnerability", "hallucination"
+]
+# What a business template may say, in braces: filled in for each risk (see RiskDefault).
+BUSINESS_PLACEHOLDERS = ("model", "title", "kpi", "warn", "breach")
+
+
+class RiskDefault(Strict):
+    """The policy's default for every charter risk of one technical kind: the check that measures
+    it and its business-language text."""
+
+    measured_by: MeasuredBy | None = Field(
+        default=None,
+        description="The default measure, by name ({kpi: METRIC}, {segment: METRIC}, "
+        "{drift_feature: NAME} or {drift_share: true}). A risk of this kind without its own "
+        "`measured_by` is measured by it when the charter has that KPI, fairness check, drift "
+        "feature or drift section; otherwise it stays unmeasured (no error). Its warn and breach "
+        "levels are the check's own: the charter's, else the policy's `metrics` (or `drift`) "
+        "defaults.",
+    )
+    business: Text | None = Field(
+        default=None,
+        description="Business-language template for a risk of this kind whose charter leaves "
+        "`business` out. Placeholders in braces: {model} (the model's name), {title} (the "
+        "risk's title), {kpi} (the measuring check's name: the KPI's name, else its metric; the "
+        "fairness check's KPI; the drift feature; 'the dataset drift share'), {warn} and "
+        "{breach} (that check's levels); each of the last three reads 'not measured' or 'not "
+        "set' when the risk has no measure or the check no levels. Write {{ and }} for braces.",
+    )
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> RiskDefault:
+        if self.business is None:
+            return self
+        try:
+            fields = [
+                (f, spec, conv)
+                for _, f, spec, conv in string.Formatter().parse(self.business)
+                if f is not None
+            ]
+        except ValueError as e:
+            raise ValueError(f"business: {e} (write {{{{ and }}}} for a brace)") from None
+        allowed = ", ".join("{" + p + "}" for p in BUSINESS_PLACEHOLDERS)
+        for name, spec, conv in fields:
+            if name not in BUSINESS_PLACEHOLDERS or spec or conv:
+                written = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "")
+                raise ValueError(
+                    f"business: unknown placeholder {snippet(written + '}')} (use {allowed})"
+                )
         return self
 
 
@@ -311,4 +372,39 @@ class Policy(Strict):
     decisions: list[DecisionRule] = Field(
         default_factory=list,
         description="Which decisions each stage needs and who may take them (decision records).",
+    )
+    risk_appetite: dict[Stage, Annotated[int, Field(ge=1, le=25)]] = Field(
+        default_factory=dict,
+        description="Per lifecycle stage, the highest current risk score (likelihood × impact, "
+        "1 to 25) a model may carry without a risk-acceptance decision. A risk that is not "
+        "closed and scores more is a risk-over-appetite finding (BREACH) unless a valid "
+        "risk-acceptance decision record covers it. A stage not listed has no appetite.",
+    )
+    risk_review_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Every risk that is not closed must be reviewed at least this often: from "
+        "the day after `last_reviewed` plus this many days (for a risk never reviewed, the day "
+        "the model entered its current stage plus this many days) it is a risk-review-overdue "
+        "finding (WARN). Sunset models are exempt.",
+    )
+    risk_defaults: dict[TechnicalRiskKind, RiskDefault] = Field(
+        default_factory=dict,
+        description="Per technical risk kind (bias, calibration_error, "
+        "adversarial_vulnerability, hallucination): the default measure and business-language "
+        "template of a charter's risk of that kind.",
+    )
+    onboarding: dict[Stage, list[ShortText]] = Field(
+        default_factory=dict,
+        description="The organisation's standard onboarding checklist per lifecycle stage: items "
+        "a model in that stage must have done, matched case-insensitively to its charter's "
+        "`onboarding[].item`. A required item missing from the checklist or not done is an "
+        "onboarding-open finding (WARN) from the day after the grace period "
+        "(`onboarding_grace_days` after the model entered its stage).",
+    )
+    onboarding_grace_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days after a model enters a stage by which that stage's required "
+        "onboarding items must be done (the last day of grace).",
     )

@@ -16,11 +16,15 @@ from .charter import (
     Direction,
     DropTiers,
     EscalationLevel,
+    MeasuredBy,
+    Rating,
+    Risk,
     SegmentGap,
     Thresholds,
     Tiers,
 )
 from .decisions import DecisionRecord
+from .incidents import IncidentRecord
 from .people import Person
 from .reviews import Review
 from .verdict import Verdict
@@ -37,6 +41,7 @@ __all__ = [
     "FeatureDrift",
     "Finding",
     "Histogram",
+    "IncidentResult",
     "KpiResult",
     "KpiSeries",
     "Level",
@@ -46,6 +51,7 @@ __all__ = [
     "PersonResult",
     "Portfolio",
     "Responsibility",
+    "RiskResult",
     "RitualReviews",
     "SegmentResult",
     "SegmentValue",
@@ -470,6 +476,14 @@ class Escalation:
     index: int | None  # 0-based position in the charter's ladder
     level: EscalationLevel | None
     reason: str
+    # When the active level activated (evaluate/status.py) and by when it must be acknowledged
+    # (evaluate/incidents.py): its response time from the start (UTC) of that day; None when
+    # its response time cannot be read (``deadline_note`` then says why).
+    activated: dt.datetime | None = None
+    deadline: dt.datetime | None = None
+    deadline_note: str = ""
+    # The levels passed over because nobody acknowledged them in time, lowest first.
+    missed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -497,6 +511,10 @@ class ModelResult:
     decisions: list[DecisionResult] = field(default_factory=list)
     # One per ritual of the charter's rhythm, in its order: review records and open actions.
     reviews: list[RitualReviews] = field(default_factory=list)
+    # Its incident records opened on or before the evaluation date, newest opened first.
+    incidents: list[IncidentResult] = field(default_factory=list)
+    # One per risk of the charter, in its order: ratings, measuring check, appetite, review.
+    risks: list[RiskResult] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -514,6 +532,92 @@ class ModelResult:
 
     def findings_at(self, *levels: Level) -> list[Finding]:
         return [f for f in self.findings if f.level in levels]
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    """One risk of a charter on the evaluation date (aipo_site.evaluate.risks).
+
+    ``current`` is the rating the measuring check's status gives it: the residual rating while
+    the check is OK (or there is no check, or the check cannot tell yet), the inherent rating
+    when it is WARN, likelihood 5 with the inherent impact when it is BREACH.
+    """
+
+    number: int  # its R-number on the model page (1-based position in the charter)
+    risk: Risk
+    business: str  # the charter's text, else the policy's template filled in
+    business_source: str  # "charter" or "policy"
+    measured_by: MeasuredBy | None  # the charter's, else the policy's default (when it applies)
+    measure_source: str | None  # "charter", "policy" or None (not measured)
+    check: str | None  # the measuring check in words, e.g. "KPI Score calibration error (ECE)"
+    check_status: Status | None  # None without a measuring check
+    check_reading: str  # what the check says now, e.g. its KPI message
+    inherent: Rating
+    residual: Rating  # the inherent rating when the charter gives no residual
+    current: Rating
+    basis: str  # why the current rating is what it is, in words
+    appetite: int | None  # the stage's risk appetite; None when the policy sets none
+    accepted_by: str | None  # the valid risk-acceptance record's path; None without one
+    review_due: dt.date | None  # last_reviewed (or the stage entry) + risk_review_days
+
+    @property
+    def carried(self) -> bool:
+        """Whether the model still carries it (every status but closed)."""
+        return self.risk.status.value != "closed"
+
+    @property
+    def cannot_tell(self) -> bool:
+        """A measuring check without a status yet (no data, stale, no thresholds)."""
+        return self.check_status is not None and self.check_status not in (
+            Status.OK,
+            Status.WARN,
+            Status.BREACH,
+        )
+
+    @property
+    def over_appetite(self) -> bool:
+        return self.appetite is not None and self.current.score > self.appetite
+
+    @property
+    def level(self) -> Level:
+        """The risk's level: its measuring check's (OK without one)."""
+        return self.check_status.level if self.check_status is not None else Level.OK
+
+
+@dataclass(frozen=True)
+class IncidentResult:
+    """An incident record as it stands on the evaluation date (aipo_site.evaluate.incidents).
+
+    ``acknowledged`` and ``resolved`` are the record's times when they fall before the end of the
+    evaluation day (midnight UTC), else None: a portal pinned to a past day shows that day.
+    """
+
+    id: str  # the record's file name without its suffix
+    path: str  # the record's file
+    model_id: str
+    model_name: str
+    business_unit: str
+    record: IncidentRecord
+    owner: str | None  # the record's owner, else the charter's incident owner (key or name)
+    acknowledged: dt.datetime | None
+    resolved: dt.datetime | None
+    level: Level  # of its `incident-open` finding while open; OK once resolved
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved is None
+
+    @property
+    def opened(self) -> dt.datetime:
+        return self.record.opened
+
+    @property
+    def time_to_acknowledge(self) -> dt.timedelta | None:
+        return None if self.acknowledged is None else self.acknowledged - self.opened
+
+    @property
+    def time_to_resolve(self) -> dt.timedelta | None:
+        return None if self.resolved is None else self.resolved - self.opened
 
 
 @dataclass(frozen=True)
@@ -564,6 +668,10 @@ class PersonResult:
     responsibilities: tuple[Responsibility, ...]
     overdue: tuple[OverdueItem, ...]
     actions: tuple[OpenAction, ...] = ()  # open review actions they own (every model), by due
+    # Onboarding progress over the models they are the AI Product Owner of: items done and
+    # items in all (each charter's checklist, plus the policy's required items it lacks).
+    onboarding_done: int = 0
+    onboarding_total: int = 0
 
     @property
     def models(self) -> list[str]:

@@ -29,7 +29,7 @@ import markdown as md
 import nh3
 from markupsafe import Markup, escape
 
-from ..fmt import fmt_date, fmt_pct, fmt_value
+from ..fmt import fmt_date, fmt_duration, fmt_moment, fmt_pct, fmt_value
 
 __all__ = [
     "ALLOWED_TAGS",
@@ -168,5 +168,7 @@ def environment() -> jinja2.Environment:
         value=fmt_value,
         pct=fmt_pct,
         date=fmt_date,
+        moment=fmt_moment,
+        duration=fmt_duration,
     )
     return env

@@ -14,10 +14,12 @@ from markupsafe import Markup
 from ..fmt import fmt_date
 from ..model.charter import Risk, RiskStatus, Stage
 from ..model.people import PeopleDirectory
-from ..model.results import DecisionResult, Level, ModelResult, Portfolio
+from ..model.policy import Policy
+from ..model.results import DecisionResult, Level, ModelResult, Portfolio, RiskResult
 from ..model.revision import CommitInfo, Revision
 from . import badges, charts
 from .env import Block, environment, safe_url, text
+from .incidents import RECENT_DAYS, page_incidents, review_urls
 from .people import PersonLinks
 from .strip import model_strips, portfolio_trend
 
@@ -33,9 +35,11 @@ __all__ = [
     "render_history",
     "render_model_page",
     "render_portfolio",
+    "render_risk_register",
     "render_stamp",
     "risk_band",
     "risk_map",
+    "risk_register",
     "status_by_unit",
 ]
 
@@ -63,10 +67,12 @@ class Paths:
 
     models: str = "models"
     dashboard: str = "dashboard.md"
+    risks: str = "risks.md"
     badges: str = "badges"
     assets: str = "assets/aipo"
     reference: str = "reference"
     people: str = "people"
+    incidents: str = "incidents.md"  # the incident log
     directory_urls: bool = True
     docs_prefix: str = "content/"
 
@@ -199,9 +205,11 @@ def render_model_page(
     paths: Paths,
     extras: list[Markup] | None = None,
     people: PeopleDirectory | None = None,
+    policy: Policy | None = None,
 ) -> tuple[str, dict[str, str]]:
     """The model page (Markdown) and the files beside it (site path -> text): the CSVs its charts
-    load and its status badges. ``people``: the directory, whose names link to owner pages."""
+    load and its status badges. ``people``: the directory, whose names link to owner pages;
+    ``policy``: marks the onboarding items it requires for the model's stage."""
     page = paths.model_page(m.id)
     links = paths.person_links(page, people)
     data_url = paths.relative(page, paths.model_data(m.id))
@@ -263,6 +271,8 @@ def render_model_page(
     source = paths.docs_prefix and m.path.startswith(paths.docs_prefix)
     source_url = paths.relative(page, m.path[len(paths.docs_prefix) :]) if source else ""
     svg = badges.model_badge_svg(m)
+    c = m.charter
+    required = policy.onboarding.get(c.lifecycle.stage, []) if policy is not None else []
     page_text = (
         environment()
         .get_template("model.md.j2")
@@ -285,9 +295,19 @@ def render_model_page(
             risk_chart=charts.risk_chart_spec(m.charter.risks),
             rituals=_rituals(m),
             open_actions=m.open_actions,
+            incident_list=page_incidents(m.incidents, m.as_of),
+            review_urls=review_urls(m.incidents),
+            recent_days=RECENT_DAYS,
+            incident_log_url=paths.relative(page, paths.page_url(paths.incidents)),
+            show_model=False,
+            model_urls={},
             lifecycle=_lifecycle(m),
             retraining=_retraining_text(m),
             onboarding_done=sum(1 for i in m.charter.onboarding if i.done),
+            onboarding_required={t.casefold() for t in required},
+            onboarding_missing=[
+                t for t in required if t.casefold() not in {i.item.casefold() for i in c.onboarding}
+            ],
             badge_url=paths.relative(page, paths.badge_svg(m.id)),
             badge_width=_svg_width(svg),
             source_url=source_url or "#",
@@ -369,6 +389,54 @@ def risk_map(portfolio: Portfolio) -> dict[tuple[int, int], list[MapRisk]]:
     for items in cells.values():
         items.sort(key=lambda x: (x.model.charter.name.casefold(), x.model.id, x.number))
     return cells
+
+
+def risk_register(portfolio: Portfolio) -> list[tuple[ModelResult, RiskResult]]:
+    """Every risk a model still carries (every status but closed), highest current score first;
+    then the highest inherent score, the model's name and the risk's R-number."""
+    rows = [(m, x) for m in portfolio.models for x in m.risks if x.carried]
+    rows.sort(
+        key=lambda row: (
+            -row[1].current.score,
+            -row[1].inherent.score,
+            row[0].charter.name.casefold(),
+            row[0].id,
+            row[1].number,
+        )
+    )
+    return rows
+
+
+def render_risk_register(
+    portfolio: Portfolio, paths: Paths, people: PeopleDirectory | None = None
+) -> str:
+    """The risk register page (Markdown): every carried risk of the portfolio by current rating,
+    with its model (linked), owner (linked to the owner page), measuring check and status,
+    the stage's risk appetite and whether a valid risk-acceptance decision covers it."""
+    page = paths.risks
+    links = paths.person_links(page, people)
+    rows = []
+    for m, x in risk_register(portfolio):
+        owner = x.risk.owner or m.charter.owner.person or m.charter.owner.label
+        rows.append(
+            {
+                "m": m,
+                "x": x,
+                "url": paths.relative(page, paths.page_url(paths.model_page(m.id))) + "#risks",
+                "owner": links(owner),
+                "band": risk_band(x.current.score),
+            }
+        )
+    return (
+        environment()
+        .get_template("risks.md.j2")
+        .render(
+            rows=rows,
+            as_of=portfolio.as_of,
+            over=sum(1 for r in rows if r["x"].over_appetite and not r["x"].accepted_by),
+            bands=RISK_BANDS,
+        )
+    )
 
 
 def status_by_unit(portfolio: Portfolio) -> dict[str, dict[Level, int]]:

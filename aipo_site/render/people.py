@@ -93,7 +93,7 @@ def _by_model(items: list[Responsibility]) -> list[dict[str, Any]]:
 def render_people_index(portfolio: Portfolio, person_urls: dict[str, str]) -> str:
     """The people index (Markdown): everyone in the directory with what they answer for."""
     rows = []
-    for p in portfolio.people:
+    for p in sorted(portfolio.people, key=lambda p: (p.person.name.casefold(), p.key)):
         models = p.models
         rows.append(
             {

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from ..model.charter import Charter
 from ..model.decisions import DecisionRecord
+from ..model.incidents import IncidentRecord
 from ..model.people import PeopleDirectory
 from ..model.policy import Policy
 from ..model.reviews import ReviewRecord
@@ -24,6 +25,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "people.schema.json": PeopleDirectory,
     "decision.schema.json": DecisionRecord,
     "review.schema.json": ReviewRecord,
+    "incident.schema.json": IncidentRecord,
 }
 
 
@@ -73,6 +75,8 @@ def _type_html(prop: dict[str, Any], defs: dict[str, Any]) -> Markup:
         return Markup("mapping")
     if kind == "string" and prop.get("format") == "date":
         return Markup("date (YYYY-MM-DD)")
+    if kind == "string" and prop.get("format") == "date-time":
+        return Markup("date-time with a time zone (2026-11-18T07:40:00Z)")
     names = {"string": "text", "integer": "integer", "number": "number", "boolean": "true/false"}
     return escape(names.get(kind, kind))
 

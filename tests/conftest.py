@@ -69,6 +69,19 @@ escalation:
 """
 
 
+def load_errors(root: Path) -> list[str]:
+    """Every problem loading the repository at ``root`` reports, each as its one-line message
+    (the load must fail)."""
+    from aipo_site.errors import InputError, InputErrors
+    from aipo_site.load.repository import load_repository
+    from aipo_site.load.source import WorkingTree
+
+    with pytest.raises((InputError, InputErrors)) as caught:
+        load_repository(WorkingTree(root))
+    e = caught.value
+    return [x.render() for x in (e.errors if isinstance(e, InputErrors) else [e])]
+
+
 def daily_csv(values: list[float], end: dt.date = AS_OF, metric: str = "recall") -> str:
     """A long-form CSV with one value per day ending at ``end``."""
     start = end - dt.timedelta(days=len(values) - 1)

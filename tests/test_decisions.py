@@ -7,10 +7,18 @@ import hashlib
 import re
 
 import pytest
-from conftest import AS_OF, MINI_CHARTER, MINI_MKDOCS, MINI_POLICY, GitRepo, daily_csv, run_mkdocs
+from conftest import (
+    AS_OF,
+    MINI_CHARTER,
+    MINI_MKDOCS,
+    MINI_POLICY,
+    GitRepo,
+    daily_csv,
+    load_errors,
+    run_mkdocs,
+)
 
 from aipo_site.cli.main import main
-from aipo_site.errors import InputError, InputErrors
 from aipo_site.evaluate import evaluate_repository
 from aipo_site.load.repository import load_repository
 from aipo_site.load.source import WorkingTree
@@ -85,10 +93,7 @@ def codes(m) -> dict[str, object]:
 
 
 def errors_of(root) -> list[str]:
-    with pytest.raises((InputError, InputErrors)) as caught:
-        load_repository(WorkingTree(root))
-    e = caught.value
-    return [x.render() for x in (e.errors if isinstance(e, InputErrors) else [e])]
+    return load_errors(root)
 
 
 # --- what a stage needs -------------------------------------------------------------------------

@@ -7,10 +7,9 @@ import json
 import re
 
 import pytest
-from conftest import AS_OF, MINI_CHARTER, run_mkdocs
+from conftest import AS_OF, MINI_CHARTER, load_errors, run_mkdocs
 
 from aipo_site.cli.main import main
-from aipo_site.errors import InputError, InputErrors
 from aipo_site.evaluate import evaluate_repository
 from aipo_site.load.repository import load_repository
 from aipo_site.load.source import WorkingTree
@@ -64,10 +63,7 @@ def load(root):
 
 
 def errors_of(root) -> list[str]:
-    with pytest.raises((InputError, InputErrors)) as caught:
-        load(root)
-    e = caught.value
-    return [x.render() for x in (e.errors if isinstance(e, InputErrors) else [e])]
+    return load_errors(root)
 
 
 # --- the key rule -----------------------------------------------------------------------------

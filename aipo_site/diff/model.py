@@ -123,16 +123,21 @@ class ModelDiff:
 
     @property
     def sign_offs(self) -> list[tuple[SignOff, list[Change]]]:
-        """Each person or team who must sign off, with their changes (most severe first),
-        people sorted by name."""
-        people: dict[str, SignOff] = {}
-        changes: dict[str, list[Change]] = {}
-        for c in sorted(self.changes, key=Change.sort_key):
-            for s in c.sign_off:
-                people.setdefault(s.identity, s)
-                changes.setdefault(s.identity, []).append(c)
-        order = sorted(people, key=lambda i: (people[i].name.casefold(), i))
-        return [(people[i], changes[i]) for i in order]
+        """Each person or team who must sign off, with their changes (:func:`sign_offs`)."""
+        return sign_offs(self.changes)
+
+
+def sign_offs(changes: list[Change]) -> list[tuple[SignOff, list[Change]]]:
+    """Each person or team who must sign off ``changes``, with theirs (most severe first),
+    people sorted by name."""
+    people: dict[str, SignOff] = {}
+    theirs: dict[str, list[Change]] = {}
+    for c in sorted(changes, key=Change.sort_key):
+        for s in c.sign_off:
+            people.setdefault(s.identity, s)
+            theirs.setdefault(s.identity, []).append(c)
+    order = sorted(people, key=lambda i: (people[i].name.casefold(), i))
+    return [(people[i], theirs[i]) for i in order]
 
 
 @dataclass(frozen=True)
@@ -187,13 +192,5 @@ class GovernanceDiff:
 
     @property
     def sign_offs(self) -> list[tuple[SignOff, list[Change]]]:
-        """Each person or team who must sign off, with their changes (most severe first),
-        people sorted by name."""
-        people: dict[str, SignOff] = {}
-        changes: dict[str, list[Change]] = {}
-        for c in sorted(self.changes, key=Change.sort_key):
-            for s in c.sign_off:
-                people.setdefault(s.identity, s)
-                changes.setdefault(s.identity, []).append(c)
-        order = sorted(people, key=lambda i: (people[i].name.casefold(), i))
-        return [(people[i], changes[i]) for i in order]
+        """Each person or team who must sign off, with their changes (:func:`sign_offs`)."""
+        return sign_offs(self.changes)

@@ -15,11 +15,12 @@ import difflib
 import hashlib
 
 from ..errors import InputError, snippet
-from ..model.charter import Charter, is_person_key
+from ..model.charter import Charter
 from ..model.decisions import DecisionInput, DecisionKind, DecisionRecord
 from ..model.document import YamlDocument
 from ..model.people import PeopleDirectory
 from .git import read_at_commits
+from .people import check_person
 from .records import list_records, read_document
 from .source import Source
 from .validate import validate_document
@@ -77,19 +78,12 @@ def _references(
         hint = f"; did you mean '{close[0]}'?" if close else ""
         out.append(doc.error(("model",), f"no model {snippet(record.model)}{hint}"))
         return out
-    if (
-        people is not None
-        and is_person_key(record.decided_by)
-        and record.decided_by not in people.people
-    ):
-        close = difflib.get_close_matches(record.decided_by, sorted(people.people), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        out.append(
-            doc.error(
-                ("decided_by",),
-                f"{snippet(record.decided_by)} is not a key of {people_path}{hint}",
-            )
+    if people is not None:
+        # The people directory's rule for a key; `decided_by` accepts a plain name as it is.
+        error, _plain_name = check_person(
+            doc, ("decided_by",), record.decided_by, "Decided", people, people_path
         )
+        out.extend([error] if error else [])
     charter = charters[record.model][0]
     if record.kind == DecisionKind.risk_acceptance and record.risk is not None:
         titles = {r.title.casefold(): r.title for r in charter.risks}

@@ -24,8 +24,7 @@ from ..model.charter import Charter
 from ..model.incidents import FINDING_CODES, Concern, Incident, IncidentRecord
 from ..model.people import PeopleDirectory
 from .people import check_person
-from .records import list_records, read_document
-from .reviews import _unknown_model
+from .records import list_records, read_document, unknown_model
 from .source import Source
 
 __all__ = ["load_incidents"]
@@ -54,7 +53,7 @@ def load_incidents(
         charter = charters.get(r.model)
         if charter is None:
             if r.model not in charter_ids:
-                errors.append(doc.error(("model",), _unknown_model(r.model, charter_ids)))
+                errors.append(doc.error(("model",), unknown_model(r.model, charter_ids)))
             continue
         problems = [
             doc.error(("concerns", i, c.kind), message)

@@ -3,17 +3,18 @@ validated against its model, every problem collected."""
 
 from __future__ import annotations
 
+import difflib
 from typing import TypeVar
 
 from pydantic import BaseModel
 
-from ..errors import InputError
+from ..errors import InputError, snippet
 from ..model.document import YamlDocument
 from .source import Source
 from .validate import validate_document
 from .yamlfile import MAX_BYTES, parse_yaml
 
-__all__ = ["RECORD_SUFFIXES", "list_records", "read_document"]
+__all__ = ["RECORD_SUFFIXES", "list_records", "read_document", "unknown_model"]
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 M = TypeVar("M", bound=BaseModel)
@@ -45,3 +46,12 @@ def read_document(
     obj, problems = validate_document(doc, model, what)
     errors.extend(problems)
     return None if obj is None else (obj, doc)
+
+
+def unknown_model(value: str, ids: set[str]) -> str:
+    """The message for a record's `model` that is no charter's id ("did you mean")."""
+    close = difflib.get_close_matches(value, sorted(ids), n=1, cutoff=0.6)
+    if close:
+        return f"{snippet(value)} is not the id of a model; did you mean '{close[0]}'?"
+    shown = ", ".join(sorted(ids)[:10]) or "none"
+    return f"{snippet(value)} is not the id of a model (models: {shown})"

@@ -103,11 +103,15 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
                 errors.append(e)
         models.append(ModelInputs(charter, path, doc, frame, files, drift))
 
+    # The records of other files refer to models: the valid charters, and every charter file's id
+    # (a record of a model whose charter has errors is not reported again).
+    charters = {m.id: m.charter for m in models}
+    known = {PurePosixPath(p).stem for p in charter_files}
     reviews = load_reviews(
         source,
         layout.reviews,
-        {m.id: m.charter for m in models},
-        {PurePosixPath(p).stem for p in charter_files},
+        charters,
+        known,
         people,
         layout.people,
         errors,
@@ -118,8 +122,8 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
     incidents = load_incidents(
         source,
         layout.incidents,
-        {m.id: m.charter for m in models},
-        {PurePosixPath(p).stem for p in charter_files},
+        charters,
+        known,
         people,
         layout.people,
         errors,
@@ -133,7 +137,7 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
         source,
         layout.decisions,
         {m.id: (m.charter, m.path) for m in models},
-        {PurePosixPath(p).stem for p in charter_files},
+        known,
         people,
         layout.people,
         errors,

@@ -22,7 +22,7 @@ from ..model.charter import Charter
 from ..model.people import PeopleDirectory
 from ..model.reviews import Review, ReviewRecord
 from .people import check_person
-from .records import list_records, read_document
+from .records import list_records, read_document, unknown_model
 from .source import Source
 
 __all__ = ["load_reviews"]
@@ -53,7 +53,7 @@ def load_reviews(
         charter = charters.get(r.model)
         if charter is None:
             if r.model not in charter_ids:
-                errors.append(doc.error(("model",), _unknown_model(r.model, charter_ids)))
+                errors.append(doc.error(("model",), unknown_model(r.model, charter_ids)))
             continue
         rituals = {x.ritual.casefold(): x.ritual for x in charter.rhythm}
         ritual = rituals.get(r.ritual.casefold())
@@ -100,14 +100,6 @@ def _people_ok(
         if warning is not None:
             warnings.append(warning)
     return ok
-
-
-def _unknown_model(value: str, ids: set[str]) -> str:
-    close = difflib.get_close_matches(value, sorted(ids), n=1, cutoff=0.6)
-    if close:
-        return f"{snippet(value)} is not the id of a model; did you mean '{close[0]}'?"
-    shown = ", ".join(sorted(ids)[:10]) or "none"
-    return f"{snippet(value)} is not the id of a model (models: {shown})"
 
 
 def _unknown_ritual(value: str, charter: Charter) -> str:

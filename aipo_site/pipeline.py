@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,14 +13,15 @@ from markupsafe import Markup
 
 from .errors import ConfigError
 from .evaluate import evaluate_repository
+from .load.crosswalk import crosswalk_files
 from .load.git import CharterLog, charter_log, revision_info
 from .load.repository import load_repository
 from .load.source import Source, WorkingTree
 from .model.inputs import Layout, Repository
-from .model.results import Portfolio
+from .model.results import ModelResult, Portfolio
 from .model.revision import CommitInfo, Revision
 from .render.assets import static_files, vega_bundle
-from .render.blocks import split_page
+from .render.blocks import fill, split_page
 from .render.incidents import render_incident_log
 from .render.pages import (
     SEARCHABLE_SECTIONS,
@@ -31,6 +34,7 @@ from .render.pages import (
 )
 from .render.people import render_people_index, render_person_page
 from .render.reference import SCHEMA_MODELS, render_reference, schema_files
+from .render.regulation import render_regulation
 
 __all__ = [
     "AS_OF_ENV",
@@ -39,10 +43,13 @@ __all__ = [
     "Provenance",
     "build_portal",
     "evaluate_source",
+    "model_groups",
+    "portal_options",
     "read_charter_log",
     "read_provenance",
     "resolve_as_of",
     "source_revision",
+    "standalone_page",
 ]
 
 AS_OF_ENV = "AIPO_AS_OF"
@@ -203,12 +210,13 @@ def render_portal(
     pages[paths.dashboard] = render_dashboard(portfolio, paths, title=options.dashboard_title)
     pages[paths.incidents] = _incident_log(portfolio, paths, repo)
     pages[paths.risks] = render_risk_register(portfolio, paths, repo.people)
+    pages[paths.regulation] = render_regulation(portfolio, paths, repo.policy.regulation.frameworks)
     person_pages = _people_pages(portfolio, paths)
     pages.update(person_pages)
     if options.reference:
         for name, (title, intro) in REFERENCE_PAGES.items():
             page = f"{paths.reference}/{name}.md"
-            schema = paths.relative(page, f"schema/{name}.schema.json")
+            schema = paths.relative(page, f"{paths.schema}/{name}.schema.json")
             pages[page] = render_reference(
                 SCHEMA_MODELS[f"{name}.schema.json"],
                 title,
@@ -218,7 +226,9 @@ def render_portal(
                 ),
             )
         for name, text in schema_files().items():
-            files[f"schema/{name}"] = text
+            files[f"{paths.schema}/{name}"] = text
+    for name, text in crosswalk_files().items():
+        files[f"{paths.crosswalk}/{name}"] = text
     if options.assets:
         files[f"{paths.assets}/vega.js"] = vega_bundle()
         for name, text in static_files().items():
@@ -336,3 +346,99 @@ def build_portal(
         else Provenance()
     )
     return render_portal(repo, portfolio, options, provenance)
+
+
+def portal_options(
+    settings: Mapping[str, object],
+    layout: Layout,
+    *,
+    directory_urls: bool,
+    docs_prefix: str,
+    folder: str = "",
+) -> PortalOptions:
+    """The PortalOptions of the plugin's settings (``models_dir``, ``dashboard``, ...: the
+    option names of mkdocs.yml's ``plugins: - aipo``), with HTML blocks split out.
+
+    ``folder`` puts every generated file under that folder of the site (``aipo generate``, whose
+    output is dropped into a docs folder); links between generated files stay relative.
+    """
+
+    def path(name: str) -> str:
+        return str(settings[name]).strip("/")
+
+    paths = Paths(
+        models=path("models_dir"),
+        dashboard=str(settings["dashboard"]),
+        badges=path("badges_dir"),
+        assets=path("assets_dir"),
+        reference=path("reference_dir"),
+        people=path("people_dir"),
+        directory_urls=directory_urls,
+        docs_prefix=docs_prefix,
+    )
+    folder = folder.strip("/")
+    if folder:
+        # Every place a file goes (every text field but docs_prefix, which says where the
+        # inputs are), so a page kind added to Paths moves with the others.
+        paths = dataclasses.replace(
+            paths,
+            **{
+                f.name: f"{folder}/{getattr(paths, f.name)}"
+                for f in dataclasses.fields(paths)
+                if f.type in ("str", str) and f.name != "docs_prefix"
+            },
+        )
+    return PortalOptions(
+        layout=layout,
+        paths=paths,
+        dashboard_title=str(settings["dashboard_title"]),
+        reference=bool(settings["reference"]),
+        split_blocks=True,
+    )
+
+
+def model_groups(portfolio: Portfolio, group_by: str) -> list[tuple[str, list[ModelResult]]]:
+    """The models as the nav lists them: grouped by business unit or lifecycle stage (groups in
+    case-insensitive order of their label), each group by name, then id. ``group_by="none"``
+    gives one group labelled ""."""
+
+    def key(m: ModelResult) -> tuple[str, str]:
+        return (m.charter.name.casefold(), m.id)
+
+    models = sorted(portfolio.models, key=lambda m: m.id)
+    if group_by == "none":
+        return [("", sorted(models, key=key))]
+    groups: dict[str, list[ModelResult]] = {}
+    for m in models:
+        label = (
+            m.charter.business_unit
+            if group_by == "business_unit"
+            else m.charter.lifecycle.stage.value
+        )
+        groups.setdefault(label, []).append(m)
+    return [
+        (label, sorted(group, key=key))
+        for label, group in sorted(groups.items(), key=lambda kv: kv[0].casefold())
+    ]
+
+
+def standalone_page(portal: Portal, src_uri: str) -> str:
+    """A generated page as one Markdown document, for a site engine without the aipo plugin:
+    the HTML blocks the plugin puts back after Markdown are in place, and the provenance stamp
+    ends the page.
+
+    Blank lines inside a block are left out (they only separate elements): a CommonMark engine
+    ends an HTML block at a blank line and would read what follows as Markdown. Python-Markdown
+    keeps each block as raw HTML either way.
+    """
+    text = portal.pages[src_uri]
+    blocks = {**portal.indexed.get(src_uri, {}), **portal.deferred.get(src_uri, {})}
+    if blocks:
+        text = fill(
+            text,
+            {
+                key: "\n".join(line for line in block.split("\n") if line.strip())
+                for key, block in blocks.items()
+            },
+        )
+    return text.rstrip("\n") + "\n\n" + portal.stamp + "\n"

@@ -96,17 +96,21 @@ def repo_root() -> Path:
     return ROOT
 
 
-@pytest.fixture
-def demo_copy(tmp_path: Path) -> Path:
-    """A private copy of the demo repository (mkdocs.yml, content/, metrics/)."""
-    dest = tmp_path / "demo"
-    dest.mkdir()
+def copy_demo(dest: Path) -> Path:
+    """Copy the demo repository (mkdocs.yml, content/, metrics/, schema/) into ``dest``."""
+    dest.mkdir(parents=True)
     shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
     shutil.copytree(ROOT / "content", dest / "content")
     shutil.copytree(ROOT / "metrics", dest / "metrics")
     if (ROOT / "schema").is_dir():
         shutil.copytree(ROOT / "schema", dest / "schema")
     return dest
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    """A private copy of the demo repository (mkdocs.yml, content/, metrics/)."""
+    return copy_demo(tmp_path / "demo")
 
 
 MiniRepo = Callable[..., Path]
@@ -370,7 +374,12 @@ def git_config_env(settings: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def git_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A hermetic git environment for the test (and for aipo's own git calls in it)."""
-    home = tmp_path_factory.mktemp("home")
+    hermetic_git(monkeypatch, tmp_path_factory.mktemp("home"))
+    return dict(os.environ)
+
+
+def hermetic_git(mp: pytest.MonkeyPatch, home: Path) -> None:
+    """Git reads no user or system configuration and commits as the test identity."""
     for name in (
         "GIT_DIR",
         "GIT_WORK_TREE",
@@ -378,14 +387,13 @@ def git_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFa
         "GIT_OBJECT_DIRECTORY",
         "AIPO_AS_OF",
     ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
-    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+        mp.delenv(name, raising=False)
+    mp.setenv("HOME", str(home))
+    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    mp.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+    mp.setenv("NO_MKDOCS_2_WARNING", "1")
     for key, value in git_config_env(GIT_IDENTITY).items():
-        monkeypatch.setenv(key, value)
-    return dict(os.environ)
+        mp.setenv(key, value)
 
 
 class GitRepo:

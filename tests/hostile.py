@@ -703,6 +703,11 @@ CONSTRAINED: dict[str, dict[str, str]] = {
         "drift.features[].method": _ENUM,
         "segments[].metric": _METRIC + "; must name a KPI of the charter",
         "segments[].gap": "pattern ^(absolute|ratio)$",
+        "eu_ai_act.risk_class": _ENUM,
+        "eu_ai_act.role": _ENUM,
+        "eu_ai_act.path.art_6_3": _ENUM,
+        "eu_ai_act.path.transparency[]": _ENUM,
+        "eu_ai_act.classified_on": _DATE,
     },
     "policy": {
         "metrics{key}": _METRIC,
@@ -719,6 +724,7 @@ CONSTRAINED: dict[str, dict[str, str]] = {
         "policy_owners[]": "pattern: a key of the people directory",
         "risk_appetite{key}": _ENUM + " (lifecycle stage)",
         "onboarding{key}": _ENUM + " (lifecycle stage)",
+        "regulation.classify[]": _ENUM + " (lifecycle stage)",
         "risk_defaults{}.measured_by.kpi": _METRIC,
         "risk_defaults{}.measured_by.segment": _METRIC,
     },
@@ -779,6 +785,9 @@ MODEL_PAGE_TEXT_FIELDS = {
     "rhythm[].attendees[]",
     "onboarding[].item",
     "segments[].description",
+    "eu_ai_act.justification",
+    "eu_ai_act.reason",
+    "eu_ai_act.classified_by",
     "drift.features[].name",
     "csv:segment",
 }
@@ -793,6 +802,7 @@ FIXED_H2 = {
     "Data drift",
     "Fairness across segments",
     "Compliance",
+    "Regulation",
     "Business outcomes",
     "Data sources",
     "Risks",
@@ -1199,6 +1209,7 @@ def _policy(fill: _Filler) -> dict[str, Any]:
         ],
         "policy_owners": ["policy-team"],
         "risk_appetite": {"pilot": 12, "production": 6},
+        "regulation": {"classify": ["production"], "missing": "warn"},
         "risk_review_days": 60,
         "risk_defaults": {
             kind: {
@@ -1330,6 +1341,23 @@ def _charter(c: _Charter, i: int, name: str, unit: str, policy: dict[str, Any]) 
             "sunset_review": "2027-06-01",
         },
         "release": {"version": c.short("release.version"), "artifact": c.short("release.artifact")},
+        # Contradicts itself on odd models (an Art. 6(3) claim while profiling): findings too.
+        "eu_ai_act": {
+            "risk_class": "high-risk",
+            "role": "deployer" if i % 2 else "provider-and-deployer",
+            "path": {
+                "prohibited_practice": False,
+                "annex_i_product": False,
+                "annex_iii": "5(b)",
+                "profiling": True,
+                "art_6_3": "preparatory-task" if i % 2 else None,
+                "transparency": ["interacts-with-people"],
+            },
+            "justification": c.long("eu_ai_act.justification"),
+            "reason": c.long("eu_ai_act.reason"),
+            "classified_by": c.short("eu_ai_act.classified_by"),
+            "classified_on": "2026-01-05",
+        },
         "outcomes": [outcome(["recall"]), outcome(["precision", "latency_ms"])],
         "kpis": [
             kpi(

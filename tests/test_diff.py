@@ -785,3 +785,39 @@ def test_no_routing_without_a_people_directory(demo_git_repo: GitRepo) -> None:
     data = json.loads(diff(demo_git_repo, "json")[0])
     assert data["sign_offs"] == [] and data["summary"]["sign_offs"] == 0
     assert all(c["sign_off"] == [] for m in data["models"] for c in m["changes"])
+
+
+def test_the_classification_and_its_decision_path_are_diffed(demo_git_repo: GitRepo) -> None:
+    """Issue 11: a class raised, an answer of the decision path changed, a classification
+    removed; each a row with its severity, the path answer by answer."""
+    demo_git_repo.replace(
+        CHURN,
+        "  risk_class: minimal\n  role: provider-and-deployer\n",
+        "  risk_class: high-risk\n  role: provider-and-deployer\n",
+    )
+    demo_git_repo.replace(
+        CHURN,
+        "    annex_iii: null\n    profiling: true\n",
+        '    annex_iii: "5(b)"\n    profiling: true\n',
+    )
+    cut(demo_git_repo, FRAUD, "\neu_ai_act:", "eu_ai_act:\n", "\nrelease:")
+    text, code = diff(demo_git_repo, "json")
+    assert code == 1
+    changes = [c for m in json.loads(text)["models"] for c in m["changes"]]
+    got = {(c["model"], c["kind"], c["item"]): c for c in changes}
+    raised = got["customer-churn", "risk-class-raised", "eu_ai_act.risk_class"]
+    assert (raised["severity"], raised["before"], raised["after"]) == (
+        "review",
+        "minimal",
+        "high-risk",
+    )
+    path = got["customer-churn", "decision-path-changed", "eu_ai_act.path.annex_iii"]
+    assert (path["severity"], path["before"], path["after"]) == ("review", "none", "5(b)")
+    removed = got["fraud-prevention", "classification-removed", "eu_ai_act"]
+    assert (
+        removed["severity"] == "critical" and removed["before"] == "minimal · provider-and-deployer"
+    )
+    # compared in detail: no generic 'section changed' row for it
+    assert not [c for c in changes if c["kind"] == "section-changed" and c["item"] == "eu_ai_act"]
+    markdown, _ = diff(demo_git_repo)
+    assert "EU AI Act class raised from minimal to high-risk" in markdown

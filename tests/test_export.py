@@ -175,3 +175,86 @@ def test_out_must_be_a_folder(demo_copy, tmp_path, capsys):
     assert export(demo_copy, target) == 2
     assert "not a folder" in capsys.readouterr().err
     assert target.read_text() == "x"
+
+
+# --- --format cyclonedx and hf-card --------------------------------------------------------------
+
+
+def test_export_format_cyclonedx_writes_one_valid_bom_per_model(demo_copy, tmp_path, capsys):
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    out = tmp_path / "bom"
+    assert export(demo_copy, out, "--format", "cyclonedx") == 0
+    names = [f"{m}.cdx.json" for m in MODELS]
+    assert sorted(p.name for p in out.iterdir()) == names
+    assert capsys.readouterr().out.splitlines() == [f"wrote {out / n}" for n in names]
+    validator = JsonStrictValidator(SchemaVersion.V1_6)
+    for model_id in MODELS:
+        text = (out / f"{model_id}.cdx.json").read_text("utf-8")
+        assert validator.validate_str(text) is None
+        doc = json.loads(text)
+        assert doc["metadata"]["component"]["bom-ref"] == f"model/{model_id}"
+        assert doc["metadata"]["component"]["modelCard"]["considerations"]["useCases"]
+        # the installed distribution's version (aipo-portal), not null
+        assert doc["metadata"]["tools"]["components"][0]["version"]
+
+
+def test_export_format_hf_card_writes_a_readme_per_model(demo_copy, tmp_path, capsys):
+    from huggingface_hub import ModelCard
+
+    out = tmp_path / "cards"
+    assert export(demo_copy, out, "--format", "hf-card") == 0
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        f"{m}/README.md" for m in MODELS
+    ]
+    assert capsys.readouterr().out.splitlines() == [
+        f"wrote {out / m / 'README.md'}" for m in MODELS
+    ]
+    card = ModelCard((out / "fraud-prevention" / "README.md").read_text("utf-8"))
+    assert card.data.model_name == "Card payment fraud prevention"
+    assert {e.metric_type for e in card.data.eval_results} == {
+        "recall",
+        "precision",
+        "false_positive_rate",
+        "expected_calibration_error",
+    }
+
+
+@pytest.mark.parametrize("fmt", ["cyclonedx", "hf-card"])
+def test_export_formats_are_byte_identical_across_runs(demo_copy, tmp_path, fmt):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert export(demo_copy, one, "--format", fmt) == 0
+    assert export(demo_copy, two, "--format", fmt) == 0
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert len(files) == len(MODELS)
+    assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+    for rel in files:
+        assert (one / rel).read_bytes() == (two / rel).read_bytes(), rel
+
+
+def test_export_format_default_and_choices(demo_copy, tmp_path, capsys):
+    from aipo_site.cli.export import EXPORT_FORMATS
+    from aipo_site.cli.main import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["export"]).format == "evidence"
+    for fmt in EXPORT_FORMATS:
+        assert parser.parse_args(["export", "--format", fmt]).format == fmt
+    assert export(demo_copy, tmp_path / "x", "--format", "spdx") == 2
+    assert "invalid choice: 'spdx'" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_export_invalid_bom_is_a_bug_exit_3_and_writes_nothing(
+    demo_copy, tmp_path, capsys, monkeypatch
+):
+    from aipo_site.render import mlbom
+
+    monkeypatch.setattr(mlbom, "_model_card", lambda r, refs: {"notAModelCardField": True})
+    out = tmp_path / "bom"
+    assert export(demo_copy, out, "--format", "cyclonedx") == 3
+    err = capsys.readouterr().err
+    assert err.startswith("error: internal error in aipo (BomValidationError:")
+    assert "this is a bug" in err
+    assert not out.exists()

@@ -185,6 +185,11 @@ INSPECT = """(cfg) => {
       // A chart's "Data as a table" (aipo.js builds it, with text only, under the chart).
       if (s && el.matches('.aipo-chart > details.aipo-chart-data')
           && s.textContent === 'Data as a table') continue;
+      // The Regulation section's decision path and one coverage table per framework.
+      if (s && el.matches('.aipo-regulation > details.aipo-path')
+          && s.textContent === 'Decision path') continue;
+      if (s && el.matches('.aipo-regulation > details.aipo-coverage')
+          && /^(EU AI Act|GDPR|NIST AI RMF 1\\.0|ISO\\/IEC 42001) \\d+ (obligations|subcategories|controls): \\d+ evidenced, \\d+ partial, \\d+ missing$/.test(s.textContent.trim())) continue;
       if (!s || s.textContent.trim() !== 'Technical detail' || el.parentElement.closest('details'))
         problems.push(`<details> not from the template: ${short(el)}`);
     }

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,36 @@ def test_freeze_an_audit_version_then_publish_latest(
     assert "Card fraud prevention (v2)" not in dashboard
     assert '"provider": "mike"' in dashboard or '"provider":"mike"' in dashboard
     assert "Card fraud prevention (v2)" in show(origin, f"gh-pages:{version}/dashboard.html")
+    # The frozen version carries its evidence pack (of the frozen commit), and it verifies.
+    pack = tmp_path / "aipo-evidence-2026-Q4.zip"
+    pack.write_bytes(
+        subprocess.run(
+            ["git", "show", "gh-pages:2026-Q4/aipo-evidence-2026-Q4.zip"],
+            cwd=origin,
+            capture_output=True,
+            check=True,
+        ).stdout
+    )
+    verified = subprocess.run(
+        [str(VENV_BIN / "aipo"), "evidence", "verify", str(pack)], capture_output=True, text=True
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    with zipfile.ZipFile(pack) as z:
+        state = json.loads(z.read("aipo-evidence-2026-Q4/state.json"))
+        manifest = json.loads(z.read("aipo-evidence-2026-Q4/manifest.json"))
+    frozen_commit = demo_git_repo.git("rev-parse", "HEAD~1").strip()
+    assert state["source"]["revision"] == manifest["source"]["revision"] == frozen_commit
+    assert state["as_of"] == "2026-11-20"
+    names = {m["name"] for m in state["models"]}
+    assert "Card payment fraud prevention" in names and "Card fraud prevention (v2)" not in names
+    listing = subprocess.run(
+        ["git", "ls-tree", "--name-only", "gh-pages", f"{version}/"],
+        cwd=origin,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert ".zip" not in listing  # only a frozen version gets a pack
     # `latest` is an alias of the new version, and the site root sends visitors to it.
     tree = subprocess.run(
         ["git", "ls-tree", "gh-pages", "latest"], cwd=origin, capture_output=True, text=True

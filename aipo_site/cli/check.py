@@ -25,6 +25,7 @@ from ..errors import InputError, InputErrors
 from ..load.source import WorkingTree
 from ..model.inputs import ModelInputs, Repository
 from ..model.policy import Policy
+from ..model.regulation import ModelCoverage
 from ..model.results import Finding, KpiResult, Level, ModelResult
 from ..model.verdict import Question, Verdict
 from ..pipeline import evaluate_source
@@ -445,4 +446,31 @@ def model_record(check: ModelCheck) -> dict[str, Any]:
         ],
         "drift": (drift_record(check, r.drift) if getattr(r, "drift", None) is not None else None),
         "findings": [finding_record(check, f) for f in check.findings],
+    }
+
+
+def coverage_record(coverage: ModelCoverage | None) -> dict[str, Any] | None:
+    """A model's EU AI Act classification and regulation coverage, as JSON-ready data (the
+    evidence export's ``regulation``); None when it was not evaluated."""
+    if coverage is None:
+        return None
+    e = coverage.classification
+    return {
+        "classification": e.model_dump(mode="json") if e is not None else None,
+        "derived_class": coverage.derived[0].value if coverage.derived else None,
+        "obligations": [
+            {
+                "id": o.obligation.id,
+                "framework": o.obligation.framework,
+                "label": o.obligation.label,
+                "title": o.obligation.title,
+                "source": o.obligation.source,
+                "coverage": o.coverage.value,
+                "applies_from": _date(o.applies_from),
+                "elements": [
+                    {"element": s.element, "state": s.state, "note": s.note} for s in o.elements
+                ],
+            }
+            for o in coverage.obligations
+        ],
     }

@@ -7,7 +7,11 @@ Writes two files into the output folder:
   model the charter as validated (``model_dump(mode="json")``), its status, escalation, its
   answers to "performing as intended?" (``performance``) and "governed as required?"
   (``governance``), every KPI result and every finding (the same records as
-  ``aipo check --format json``; version 2 replaced the one ``answer`` sentence with these two);
+  ``aipo check --format json``; version 2 replaced the one ``answer`` sentence with these two),
+  and ``regulation``: its EU AI Act classification (null when the charter has none), the class
+  its decision path leads to, and every obligation that applies to it with its coverage
+  (evidenced, partial, missing, outside, not-yet), the date it applies from and the state of
+  each element that evidences it (content/guide/regulation.md);
 - ``aipo-summary.csv``: one row per model for spreadsheets (``checks_warn``/``checks_breach`` count
   KPIs, segment gaps and drift at that level; ``performance`` and ``governance`` are the answers,
   e.g. ``at risk`` and ``gaps``, each with its ``…_sentence``). Text cells that a spreadsheet
@@ -15,6 +19,18 @@ Writes two files into the output folder:
   with ``'``.
 
 Both are deterministic: sorted keys and rows, no wall-clock time except the stamp fields.
+
+``--format`` picks what is written (``evidence``, the default, is the above):
+
+- ``cyclonedx``: ``<model-id>.cdx.json`` per model, a CycloneDX 1.6 ML-BOM (the model as a
+  ``machine-learning-model`` component with its model card, its data sources as ``data``
+  components with their owners), validated against CycloneDX's strict 1.6 schema
+  (:mod:`aipo_site.render.mlbom`);
+- ``hf-card``: ``<model-id>/README.md`` per model, a Hugging Face model card (YAML metadata with
+  the KPIs as ``model-index`` results, then Markdown) (:mod:`aipo_site.render.hfcard`).
+
+Every format is written atomically, file by file, and only after every file was rendered: invalid
+input or a failure while rendering leaves the folder as it was.
 """
 
 from __future__ import annotations
@@ -31,15 +47,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, InputErrors
+from ..errors import ConfigError, InputError, InputErrors
+from ..load.people import load_people
+from ..load.source import WorkingTree
+from ..model.people import PeopleDirectory
 from ..model.results import Level
-from .check import CheckRun, model_record, run_check
+from .check import CheckRun, coverage_record, model_record, run_check
 from .settings import Settings
 
 __all__ = [
     "CSV_COLUMNS",
     "EVIDENCE_NAME",
     "EVIDENCE_VERSION",
+    "EXPORT_FORMATS",
     "SUMMARY_NAME",
     "Revision",
     "csv_safe",
@@ -50,6 +70,8 @@ __all__ = [
 EVIDENCE_NAME = "aipo-evidence.json"
 SUMMARY_NAME = "aipo-summary.csv"
 EVIDENCE_VERSION = 2
+# --format: what each writes (the file names are in the module doc and `aipo export --help`).
+EXPORT_FORMATS = ("evidence", "cyclonedx", "hf-card")
 
 
 @dataclass(frozen=True)
@@ -128,7 +150,7 @@ CSV_COLUMNS = [
 
 def _version() -> str | None:
     try:
-        return metadata.version("aipo")
+        return metadata.version("aipo-portal")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
         return None
 
@@ -139,6 +161,7 @@ def evidence(run: CheckRun, revision: Revision | None, policy: dict[str, Any] | 
     for m in run.models:
         record = model_record(m)
         record["charter"] = m.result.charter.model_dump(mode="json")
+        record["regulation"] = coverage_record(m.result.coverage)
         models.append(record)
     counts = run.counts()
     doc = {
@@ -214,19 +237,61 @@ def _write(path: Path, text: str) -> None:
         raise
 
 
-def export(settings: Settings, as_of: dt.date, out: Path) -> list[Path]:
-    """Evaluate and write the evidence files into ``out``; return their paths.
+def _people(settings: Settings) -> PeopleDirectory | None:
+    """The people directory (None without one). run_check has validated it already."""
+    errors: list[InputError] = []
+    people, _doc = load_people(WorkingTree(settings.root), settings.layout.people, errors)
+    InputErrors.raise_if_any(errors)
+    return people
+
+
+def _revision_text(revision: Revision | None) -> str | None:
+    if revision is None:
+        return None
+    return f"{revision.commit} (with uncommitted changes)" if revision.dirty else revision.commit
+
+
+def export(settings: Settings, as_of: dt.date, out: Path, fmt: str = "evidence") -> list[Path]:
+    """Evaluate and write the files of format ``fmt`` (one of :data:`EXPORT_FORMATS`) into
+    ``out``; return their paths.
 
     Raises :class:`InputErrors` on invalid input (nothing is written then).
     """
+    if fmt not in EXPORT_FORMATS:
+        raise ConfigError(f"--format: expected one of {', '.join(EXPORT_FORMATS)}, found {fmt!r}")
     run = run_check(settings, as_of, fail_on="error")
     InputErrors.raise_if_any(run.errors)
     revision = source_revision(settings.root)
-    policy = run.policy.model_dump(mode="json") if run.policy else None
-    files = {
-        out / EVIDENCE_NAME: evidence(run, revision, policy),
-        out / SUMMARY_NAME: summary_csv(run, revision),
-    }
+    models = sorted(run.models, key=lambda m: m.id)
+    files: dict[Path, str]
+    if fmt == "evidence":
+        policy = run.policy.model_dump(mode="json") if run.policy else None
+        files = {
+            out / EVIDENCE_NAME: evidence(run, revision, policy),
+            out / SUMMARY_NAME: summary_csv(run, revision),
+        }
+    elif fmt == "cyclonedx":
+        # Imported here: the CycloneDX library and its JSON Schema validator take a second to
+        # load, which the other formats do not need.
+        from ..render.mlbom import render_mlbom
+
+        people, rev, version = _people(settings), _revision_text(revision), _version()
+        files = {
+            out / f"{m.id}.cdx.json": render_mlbom(
+                m.result, people=people, revision=rev, generator=version
+            )
+            for m in models
+        }
+    else:
+        from ..render.hfcard import render_hf_card
+
+        people, rev, version = _people(settings), _revision_text(revision), _version()
+        files = {
+            out / m.id / "README.md": render_hf_card(
+                m.result, people=people, revision=rev, generator=version
+            )
+            for m in models
+        }
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out: '{out}' exists and is not a folder")
     try:

@@ -109,6 +109,12 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "ritual-overdue",
     ),
     "lifecycle": ("sunset-review-overdue",),
+    "regulation": (
+        "classification-missing",
+        "classification-contradiction",
+        "classification-unexplained",
+        "obligation-missing",
+    ),
     "authoring (TODO markers)": ("todo-marker",),
 }
 _FAMILY_OF = {code: family for family, codes in FAMILIES.items() for code in codes}

@@ -186,17 +186,105 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write audit evidence (JSON and CSV)",
-        description="Evaluate every model and write aipo-evidence.json (every charter as "
-        "evaluated, every KPI result and finding, stamped with the evaluation date and source "
-        "revision) and aipo-summary.csv (one row per model).",
+        help="write audit evidence (JSON and CSV), CycloneDX ML-BOMs or Hugging Face model cards",
+        description="Evaluate every model and write into --out, by --format:\n"
+        "  evidence   (default) aipo-evidence.json: every charter as evaluated, every KPI result\n"
+        "             and finding, stamped with the evaluation date and source revision; and\n"
+        "             aipo-summary.csv: one row per model\n"
+        "  cyclonedx  <model-id>.cdx.json per model: a CycloneDX 1.6 ML-BOM with the model card,\n"
+        "             validated against CycloneDX's strict 1.6 schema\n"
+        "  hf-card    <model-id>/README.md per model: a Hugging Face model card, the KPIs as\n"
+        "             model-index results",
         formatter_class=_Formatter,
         parents=[debug, loading],
     )
     export.add_argument(
         "--out", metavar="DIR", default=".", help="output folder (default: current folder)"
     )
+    export.add_argument(
+        "--format",
+        choices=("evidence", "cyclonedx", "hf-card"),
+        default="evidence",
+        help="what to write (default: evidence)",
+    )
     export.set_defaults(func=cmd_export)
+
+    generate = commands.add_parser(
+        "generate",
+        help="write the portal's pages and assets for any Markdown site engine",
+        description="Write the generated pages (Markdown with their HTML inlined and the "
+        "provenance stamp) and their assets, chart data, badges and schemas into DIR, for a site "
+        "engine without the aipo MkDocs plugin; and aipo-nav.yml/.json (the nav, the scripts "
+        "and stylesheets to include), portfolio.html (the live portfolio for a home page) and "
+        "README.txt. Files aipo wrote before (listed in DIR/.aipo-manifest.json) are replaced or "
+        "removed; any other file in DIR is never touched, and a generated file that would "
+        "replace one is an error.",
+        epilog="exit codes: 0 written, 2 invalid input, a refused folder or invalid usage, 3 a bug "
+        "in aipo",
+        parents=[debug, loading],
+    )
+    generate.add_argument(
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="output folder: new, or one aipo generate wrote; not inside the governance inputs",
+    )
+    generate.add_argument(
+        "--site-path",
+        metavar="PATH",
+        help="where DIR goes in the site's docs folder, e.g. aipo (default: DIR's path inside "
+        "mkdocs.yml's docs_dir when it is there, else DIR's name)",
+    )
+    generate.add_argument(
+        "--directory-urls",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="links as folders (models/<id>/) or .html files (default: mkdocs.yml's "
+        "use_directory_urls, .html files with Material's offline plugin)",
+    )
+    generate.set_defaults(func=cmd_generate)
+
+    evidence = commands.add_parser(
+        "evidence",
+        help="build or verify an evidence pack for a commit and date",
+        description="An evidence pack: the evaluated state (JSON and its schema), the portal, "
+        "the inputs it was computed from and a manifest of SHA-256 hashes, as a folder and a zip.",
+        parents=[debug],
+    )
+    evidence_commands = evidence.add_subparsers(dest="evidence", metavar="ACTION", required=True)
+    evidence_build = evidence_commands.add_parser(
+        "build",
+        help="write the pack DIR and DIR.zip",
+        description="Evaluate the working tree (or --rev) on --as-of and write the pack into DIR "
+        "(new or empty) and DIR.zip. The same commit and date give byte-identical packs.",
+        epilog="exit codes: 0 written, 2 invalid input or usage, 3 a bug in aipo",
+        parents=[debug],
+    )
+    evidence_build.add_argument(
+        "--config",
+        "-f",
+        metavar="FILE",
+        help="mkdocs.yml of the repository (default: ./mkdocs.yml)",
+    )
+    evidence_build.add_argument(
+        "--rev", metavar="REV", help="build for this git commit (default: the working tree)"
+    )
+    evidence_build.add_argument("--as-of", metavar="DATE", help=AS_OF_HELP)
+    evidence_build.add_argument("--out", metavar="DIR", required=True, help="the pack folder")
+    evidence_build.set_defaults(func=cmd_evidence_build)
+    evidence_verify = evidence_commands.add_parser(
+        "verify",
+        help="check a pack's hashes and re-evaluate its inputs",
+        description="Recompute every file's SHA-256 (missing and extra files too) and evaluate "
+        "the pack's inputs again (no git needed), comparing with its state.json.",
+        epilog="exit codes:\n  0  every hash matches and the inputs reproduce the state\n"
+        "  1  a problem (one line each on stdout)\n  2  not a usable pack, or invalid usage\n"
+        "  3  aipo itself failed (a bug)\n",
+        formatter_class=_Formatter,
+        parents=[debug],
+    )
+    evidence_verify.add_argument("pack", metavar="PACK", help="the pack folder or its zip")
+    evidence_verify.set_defaults(func=cmd_evidence_verify)
 
     schema = commands.add_parser(
         "schema",
@@ -401,6 +489,30 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
         return run_codeowners(settings, args.output, args.check, _warn)
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    """`aipo generate` (the work lives in generate.py)."""
+    from .generate import README, generate
+
+    settings = _settings(args)
+    as_of = _as_of(args, settings)
+    out = Path(args.out)
+    with _hint_without_config(settings):
+        done = generate(
+            settings,
+            as_of,
+            out,
+            site_path=args.site_path,
+            directory_urls=args.directory_urls,
+            warn=_warn,
+        )
+    print(
+        f"generated {len(done.written) + len(done.unchanged)} files in {out} "
+        f"({len(done.written)} written, {len(done.unchanged)} unchanged, "
+        f"{len(done.removed)} removed); wiring: {out / README}"
+    )
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """`aipo export`."""
     from .export import export
@@ -408,10 +520,42 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = _settings(args)
     as_of = _as_of(args, settings)
     with _hint_without_config(settings):
-        written = export(settings, as_of, Path(args.out))
+        written = export(settings, as_of, Path(args.out), args.format)
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def cmd_evidence_build(args: argparse.Namespace) -> int:
+    """`aipo evidence build`."""
+    from .evidence import build_pack
+
+    config = Path(args.config) if args.config else Path("mkdocs.yml")
+    if not config.is_file():
+        raise ConfigError(f"config file '{config}' does not exist")
+    result = build_pack(
+        config.resolve(),
+        Path(args.out).absolute(),
+        rev=args.rev,
+        as_of=lambda settings: _as_of(args, settings),
+        version=_version(),
+    )
+    where = result.commit or "no git commit"
+    dirty = " (working tree with uncommitted changes)" if result.dirty else ""
+    print(f"wrote {args.out} and {args.out}.zip: {where}{dirty}, as of {result.as_of}")
+    return 0
+
+
+def cmd_evidence_verify(args: argparse.Namespace) -> int:
+    """`aipo evidence verify`."""
+    from .evidence import verify_pack
+
+    problems = verify_pack(Path(args.pack))
+    for line in problems:
+        print(line)
+    if not problems:
+        print(f"{args.pack}: every hash matches and the inputs reproduce the state")
+    return 1 if problems else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

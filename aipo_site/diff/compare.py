@@ -565,6 +565,7 @@ def _model(b: ModelResult, h: ModelResult, ctx: _Context) -> list[Change]:
     _segments(cb, ch, out)
     _segment_statuses(b, h, out)
     _drift(b, h, out)
+    _classification(cb, ch, out)
     _other_sections(cb, ch, out)
     _findings(b, h, out)
     return out.items
@@ -574,6 +575,7 @@ def _model(b: ModelResult, h: ModelResult, ctx: _Context) -> list[Change]:
 _COMPARED = {
     "id", "name", "business_unit", "owner", "incident_owner", "kpis", "data_sources",
     "retraining", "risks", "escalation", "decision_rights", "rhythm", "segments", "drift",
+    "eu_ai_act",
 }  # fmt: skip
 # Descriptive sections: a change is worth knowing, not a control to review.
 _DESCRIPTIVE = {"summary", "notes", "outcomes", "onboarding", "lifecycle"}
@@ -590,6 +592,64 @@ def _other_sections(cb: Charter, ch: Charter, out: _Out) -> None:
             continue  # only the stage changed, reported above
         sev = S.INFO if name in _DESCRIPTIVE else S.REVIEW
         out.add(Kind.SECTION_CHANGED, sev, name, None, None, f"the charter's '{name}' changes")
+
+
+# Most severe first: lowering a model's class drops obligations, so it is critical.
+_CLASS_RANK = {"prohibited": 3, "high-risk": 2, "limited-risk": 1, "minimal": 0}
+
+
+def _answer(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(getattr(v, "value", v)) for v in value) or "none"
+    if value is None:
+        return "none"
+    return str(getattr(value, "value", value))
+
+
+def _classification(cb: Charter, ch: Charter, out: _Out) -> None:
+    """The EU AI Act classification: its class and role, and each answer of its decision path."""
+    x, y = cb.eu_ai_act, ch.eu_ai_act
+    if x == y:
+        return
+    if x is None:
+        assert y is not None
+        out.add(
+            Kind.CLASSIFICATION_ADDED, S.INFO, "eu_ai_act", None, f"{y.risk_class.value} · {y.role.value}",
+            f"classified {y.risk_class.value} under the EU AI Act ({y.role.value})",
+        )  # fmt: skip
+        return
+    if y is None:
+        out.add(
+            Kind.CLASSIFICATION_REMOVED, S.CRITICAL, "eu_ai_act", f"{x.risk_class.value} · {x.role.value}",
+            None, f"the EU AI Act classification ({x.risk_class.value}) is removed",
+        )  # fmt: skip
+        return
+    if x.risk_class != y.risk_class:
+        lowered = _CLASS_RANK[y.risk_class.value] < _CLASS_RANK[x.risk_class.value]
+        out.add(
+            Kind.RISK_CLASS_LOWERED if lowered else Kind.RISK_CLASS_RAISED,
+            S.CRITICAL if lowered else S.REVIEW, "eu_ai_act.risk_class",
+            x.risk_class.value, y.risk_class.value,
+            f"EU AI Act class {'lowered' if lowered else 'raised'} from {x.risk_class.value} "
+            f"to {y.risk_class.value}",
+        )  # fmt: skip
+    for name in type(x.path).model_fields:
+        a, b = getattr(x.path, name), getattr(y.path, name)
+        if a != b:
+            out.add(
+                Kind.DECISION_PATH_CHANGED, S.REVIEW, f"eu_ai_act.path.{name}", _answer(a), _answer(b),
+                f"the classification's answer to '{name}' changes from {_answer(a)} to {_answer(b)}",
+            )  # fmt: skip
+    for name in ("role", "justification", "reason", "classified_by", "classified_on"):
+        a, b = getattr(x, name), getattr(y, name)
+        if a != b:
+            sev = S.REVIEW if name in ("role", "justification") else S.INFO
+            out.add(
+                Kind.CLASSIFICATION_CHANGED, sev, f"eu_ai_act.{name}", _answer(a), _answer(b),
+                f"the classification's {name.replace('_', ' ')} changes",
+            )  # fmt: skip
 
 
 def _segments(cb: Charter, ch: Charter, out: _Out) -> None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from ..errors import InputError, InputErrors
 from ..model.inputs import CharterHistory, ModelInputs, Repository
 from ..model.policy import Policy
+from ..model.regulation import Crosswalk
 from ..model.results import Finding, ModelResult, Portfolio
 from .compliance import evaluate_compliance
 from .decisions import evaluate_decisions
@@ -16,6 +17,7 @@ from .incidents import escalation_deadline, evaluate_incidents
 from .kpis import check_kpi_inputs, evaluate_kpi, overall_series
 from .onsets import date_findings
 from .people import evaluate_people
+from .regulation import evaluate_coverage, regulation_findings
 from .reviews import ritual_reviews
 from .risks import check_risk_inputs, evaluate_risks
 from .segments import evaluate_segments
@@ -38,6 +40,7 @@ def evaluate_model(
     as_of: dt.date,
     metrics_folder: str = "metrics",
     history: CharterHistory | None = None,
+    crosswalk: Crosswalk | None = None,
 ) -> ModelResult:
     """Evaluate one model: KPIs, baseline drop, compliance, status, escalation, and the answers
     to "performing as intended?" and "governed as required?".
@@ -59,6 +62,10 @@ def evaluate_model(
     incidents, opened = evaluate_incidents(model, as_of)
     if opened:
         findings = _sorted([*findings, *opened])
+    if crosswalk is not None:
+        regulated = regulation_findings(model, policy, crosswalk, as_of)
+        if regulated:
+            findings = _sorted([*findings, *regulated])
     calendar = model_calendar(model.metrics, as_of, findings)
     series = overall_series(model.metrics)
     folder = f"{metrics_folder}/{model.id}"
@@ -98,6 +105,11 @@ def evaluate_model(
         if retraining and retraining.last_retrained
         else None
     )
+    coverage = (
+        evaluate_coverage(model, policy, crosswalk, as_of, findings, kpis, segments, drift)
+        if crosswalk is not None
+        else None
+    )
     return ModelResult(
         charter=model.charter,
         path=model.path,
@@ -117,6 +129,7 @@ def evaluate_model(
         decisions=decisions,
         risks=risks,
         incidents=incidents,
+        coverage=coverage,
     )
 
 
@@ -138,7 +151,11 @@ def evaluate_repository(
     results, errors = [], []
     for model in repo.models:
         try:
-            results.append(evaluate_model(model, repo.policy, as_of, repo.layout.metrics, history))
+            results.append(
+                evaluate_model(
+                    model, repo.policy, as_of, repo.layout.metrics, history, repo.crosswalk
+                )
+            )
         except InputErrors as e:
             errors.extend(e.errors)
         except InputError as e:

@@ -104,7 +104,12 @@ def _evidence(
     """For each record: the approved charter, why it is missing, and whether the hash differs."""
     root = getattr(source, "root", None)
     requests = [(r.evidence.commit, charters[r.model][1]) for r, _ in loaded]
-    found = read_at_commits(root, requests) if root is not None and loaded else None
+    # A source may answer for git itself (an evidence pack replays what git answered at build).
+    own = getattr(source, "read_at_commits", None)
+    if own is not None:
+        found = own(requests) if loaded else None
+    else:
+        found = read_at_commits(root, requests) if root is not None and loaded else None
     out: list[tuple[Charter | None, str | None, bool]] = []
     for i, (record, _path) in enumerate(loaded):
         charter, charter_path = charters[record.model]

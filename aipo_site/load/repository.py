@@ -18,6 +18,7 @@ from ..errors import ConfigError, InputError, InputErrors, snippet
 from ..model.charter import Charter
 from ..model.inputs import Layout, ModelInputs, Repository
 from ..model.policy import Policy
+from .crosswalk import load_crosswalk
 from .decisions import load_decisions
 from .drift import read_drift_inputs
 from .incidents import load_incidents
@@ -167,7 +168,10 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
     InputErrors.raise_if_any(list(unique.values()))
     assert policy is not None
     models.sort(key=lambda m: m.id)
-    return Repository(policy, layout.policy, policy_doc, models, layout, warnings, people)
+    crosswalk, _sources = load_crosswalk()
+    return Repository(
+        policy, layout.policy, policy_doc, models, layout, warnings, people, crosswalk
+    )
 
 
 def unused_metrics(charter: Charter, frame: pd.DataFrame) -> list[str]:

@@ -27,10 +27,18 @@ from mkdocs.utils import get_relative_url
 from ..errors import AipoError
 from ..load.source import WorkingTree
 from ..model.inputs import Layout
-from ..pipeline import Portal, PortalOptions, build_portal, resolve_as_of, source_revision
+from ..pipeline import (
+    Portal,
+    PortalOptions,
+    build_portal,
+    model_groups,
+    portal_options,
+    resolve_as_of,
+    source_revision,
+)
 from ..render.assets import IFRAME_WORKER
 from ..render.blocks import fill
-from ..render.pages import PORTFOLIO_MARK, Paths, render_portfolio
+from ..render.pages import PORTFOLIO_MARK, render_portfolio
 from .config import AipoConfig
 
 __all__ = ["AipoPlugin"]
@@ -86,29 +94,20 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             prefix = docs.relative_to(self._root).as_posix().rstrip("/") + "/"
         except ValueError:
             prefix = ""
-        return PortalOptions(
-            layout=Layout(
-                charters=o.charters,
-                policy=o.policy,
-                metrics=o.metrics,
-                people=o.people,
-                decisions=o.decisions,
-                reviews=o.reviews,
-                incidents=o.incidents,
-            ),
-            paths=Paths(
-                models=o.models_dir.strip("/"),
-                dashboard=o.dashboard,
-                badges=o.badges_dir.strip("/"),
-                assets=o.assets_dir.strip("/"),
-                reference=o.reference_dir.strip("/"),
-                people=o.people_dir.strip("/"),
-                directory_urls=config.use_directory_urls,
-                docs_prefix="" if prefix == "./" else prefix,
-            ),
-            dashboard_title=o.dashboard_title,
-            reference=o.reference,
-            split_blocks=True,
+        layout = Layout(
+            charters=o.charters,
+            policy=o.policy,
+            metrics=o.metrics,
+            people=o.people,
+            decisions=o.decisions,
+            reviews=o.reviews,
+            incidents=o.incidents,
+        )
+        return portal_options(
+            o,
+            layout,
+            directory_urls=config.use_directory_urls,
+            docs_prefix="" if prefix == "./" else prefix,
         )
 
     def _fingerprint(self, options: PortalOptions, as_of: object, revision: object) -> str:
@@ -339,33 +338,18 @@ def _regroup(nav: Navigation, pages: list[Page], portal: Portal, config: AipoCon
         return out
 
     items = strip(list(nav.items))
-    results = {m.id: m for m in portal.portfolio.models}
-    by_page = {}
-    for model_id, src in portal.model_pages.items():
-        by_page[src] = results[model_id]
-
-    def key(page: Page) -> tuple[str, str]:
-        result = by_page[page.file.src_uri]
-        return (result.charter.name.casefold(), result.id)
-
-    group_by = config.nav_group_by
-    if group_by == "none":
-        children: list[Any] = sorted(pages, key=key)
+    page_of = {page.file.src_uri: page for page in pages}
+    by_id = {model_id: page_of.get(src) for model_id, src in portal.model_pages.items()}
+    groups = [
+        (label, [by_id[m.id] for m in models if by_id.get(m.id) is not None])
+        for label, models in model_groups(portal.portfolio, config.nav_group_by)
+    ]
+    groups = [(label, group) for label, group in groups if group]
+    if config.nav_group_by == "none":
+        children: list[Any] = [page for _, group in groups for page in group]
     else:
-        groups: dict[str, list[Page]] = {}
-        for page in pages:
-            charter = by_page[page.file.src_uri].charter
-            label = (
-                charter.business_unit
-                if group_by == "business_unit"
-                else charter.lifecycle.stage.value
-            )
-            groups.setdefault(label, []).append(page)
         # Section titles are charter text and Material renders nav titles without escaping.
-        children = [
-            Section(html.escape(label), sorted(group, key=key))
-            for label, group in sorted(groups.items(), key=lambda kv: kv[0].casefold())
-        ]
+        children = [Section(html.escape(label), group) for label, group in groups]
     section = Section(config.nav_section, children)
     position = next(
         (

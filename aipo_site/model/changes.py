@@ -112,6 +112,13 @@ class Kind(StrEnum):
     DRIFT_TIERS_CHANGED = "drift-tiers-changed"
     DRIFT_CHANGED = "drift-changed"
     DRIFT_STATUS_CHANGED = "drift-status-changed"
+    # regulation: the EU AI Act classification and its decision path
+    CLASSIFICATION_ADDED = "classification-added"
+    CLASSIFICATION_REMOVED = "classification-removed"
+    RISK_CLASS_LOWERED = "risk-class-lowered"
+    RISK_CLASS_RAISED = "risk-class-raised"
+    DECISION_PATH_CHANGED = "decision-path-changed"
+    CLASSIFICATION_CHANGED = "classification-changed"
     # anything else in a charter or the policy
     SECTION_CHANGED = "section-changed"
     POLICY_SECTION_CHANGED = "policy-section-changed"

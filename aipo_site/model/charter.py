@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from .regulation import EuAiAct
+
 __all__ = [
     "CARRIED_RISK_STATUSES",
     "Authorisation",
@@ -768,6 +770,11 @@ class Charter(Strict):
     drift: Drift | None = Field(default=None, description="Data-drift monitoring of the inputs.")
     segments: list[SegmentGap] = Field(
         default_factory=list, description="Fairness checks: KPI gaps between segments."
+    )
+    eu_ai_act: EuAiAct | None = Field(
+        default=None,
+        description="Its classification under the EU AI Act, with the decision path that "
+        "leads there (guide: Regulation coverage).",
     )
     notes: Text | None = Field(
         default=None, description="Anything else. Markdown, as in `summary`."

@@ -50,6 +50,9 @@ FINDING_CODES = frozenset(
     {
         "action-overdue",
         "authorisation-missing",
+        "classification-contradiction",
+        "classification-missing",
+        "classification-unexplained",
         "data-contract-missing",
         "decision-evidence",
         "decision-expired",
@@ -61,6 +64,7 @@ FINDING_CODES = frozenset(
         "incident-open",
         "incident-owner-missing",
         "kpis-missing",
+        "obligation-missing",
         "onboarding-open",
         "retraining-cadence-too-long",
         "retraining-missing",

@@ -21,6 +21,7 @@ from .document import YamlDocument
 from .incidents import Incident
 from .people import PeopleDirectory
 from .policy import Policy
+from .regulation import Crosswalk
 from .reviews import Review
 from .revision import CommitInfo
 
@@ -92,6 +93,8 @@ class Repository:
     layout: Layout
     warnings: list[str] = field(default_factory=list)
     people: PeopleDirectory | None = None  # None: the repository has no people directory
+    # The crosswalk of obligations (aipo_site/crosswalk/); None: regulation is not evaluated.
+    crosswalk: Crosswalk | None = None
 
     def model(self, model_id: str) -> ModelInputs | None:
         return next((m for m in self.models if m.id == model_id), None)

@@ -309,6 +309,36 @@ class SignOffRule(Strict):
         return Severity[self.min_severity.upper()] if self.min_severity else None
 
 
+FRAMEWORKS = ("eu-ai-act", "gdpr", "nist-ai-rmf", "iso-42001")
+FrameworkId = Literal["eu-ai-act", "gdpr", "nist-ai-rmf", "iso-42001"]
+
+
+class RegulationRules(Strict):
+    """How regulation coverage (guide: Regulation coverage) is shown and checked."""
+
+    frameworks: list[FrameworkId] = Field(
+        default=list(FRAMEWORKS),
+        description="The frameworks whose coverage model pages, the regulation matrix and "
+        "`aipo export` show: eu-ai-act, gdpr, nist-ai-rmf, iso-42001 (default: all four).",
+    )
+    gate: list[FrameworkId] = Field(
+        default=["eu-ai-act", "gdpr"],
+        description="The shown frameworks whose missing obligations are findings (default: the "
+        "two laws; the voluntary standards are shown, not enforced).",
+    )
+    missing: Literal["off", "warn", "breach"] = Field(
+        default="warn",
+        description="The level of an obligation-missing finding: an obligation of a gated "
+        "framework that applies to the model on the evaluation date and that nothing in its "
+        "governance record evidences. off: no such findings.",
+    )
+    classify: list[Stage] = Field(
+        default_factory=list,
+        description="Lifecycle stages whose charters must carry an `eu_ai_act` classification: "
+        "without one, a classification-missing finding (WARN).",
+    )
+
+
 class Policy(Strict):
     """Common rules for every charter in the repository."""
 
@@ -407,4 +437,8 @@ class Policy(Strict):
         ge=0,
         description="Days after a model enters a stage by which that stage's required "
         "onboarding items must be done (the last day of grace).",
+    )
+    regulation: RegulationRules = Field(
+        default_factory=RegulationRules,
+        description="Regulation coverage: which frameworks are shown and which are checked.",
     )

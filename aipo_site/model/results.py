@@ -26,6 +26,7 @@ from .charter import (
 from .decisions import DecisionRecord
 from .incidents import IncidentRecord
 from .people import Person
+from .regulation import ModelCoverage
 from .reviews import Review
 from .verdict import Verdict
 
@@ -515,6 +516,8 @@ class ModelResult:
     incidents: list[IncidentResult] = field(default_factory=list)
     # One per risk of the charter, in its order: ratings, measuring check, appetite, review.
     risks: list[RiskResult] = field(default_factory=list)
+    # Its EU AI Act classification and the obligations that apply, with their coverage.
+    coverage: ModelCoverage | None = None
 
     @property
     def id(self) -> str:

@@ -15,6 +15,7 @@ from ..fmt import fmt_date
 from ..model.charter import Risk, RiskStatus, Stage
 from ..model.people import PeopleDirectory
 from ..model.policy import Policy
+from ..model.regulation import ANNEX_III_POINTS, BINDING_FRAMEWORKS, FRAMEWORK_TITLES
 from ..model.results import DecisionResult, Level, ModelResult, Portfolio, RiskResult
 from ..model.revision import CommitInfo, Revision
 from . import badges, charts
@@ -73,6 +74,9 @@ class Paths:
     reference: str = "reference"
     people: str = "people"
     incidents: str = "incidents.md"  # the incident log
+    regulation: str = "regulation.md"  # regulation coverage of the portfolio
+    crosswalk: str = "crosswalk"  # the crosswalk's data files, published as they are bundled
+    schema: str = "schema"  # the JSON Schemas the reference pages link to
     directory_urls: bool = True
     docs_prefix: str = "content/"
 
@@ -200,6 +204,10 @@ def _retraining_text(m: ModelResult) -> str:
     return f"every {r.cadence_days} days; {last}{state}"
 
 
+# How an element of the record stands, in the coverage tables' words.
+STATE_LABELS = {"present": "present", "failing": "failing or stale", "absent": "absent"}
+
+
 def render_model_page(
     m: ModelResult,
     paths: Paths,
@@ -315,6 +323,11 @@ def render_model_page(
             segments=segment_views,
             drift=drift,
             strips=model_strips(m),
+            annex_iii_points=ANNEX_III_POINTS,
+            binding=BINDING_FRAMEWORKS,
+            framework_titles=FRAMEWORK_TITLES,
+            state_labels=STATE_LABELS,
+            coverage_url=paths.relative(page, paths.page_url(paths.regulation)),
             auth_missing={
                 int(f.field.split("[", 1)[1].split("]", 1)[0])
                 for f in m.findings

@@ -13,6 +13,7 @@ from ..model.decisions import DecisionRecord
 from ..model.incidents import IncidentRecord
 from ..model.people import PeopleDirectory
 from ..model.policy import Policy
+from ..model.regulation import Crosswalk, Sources
 from ..model.reviews import ReviewRecord
 from .env import environment
 
@@ -26,6 +27,9 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "decision.schema.json": DecisionRecord,
     "review.schema.json": ReviewRecord,
     "incident.schema.json": IncidentRecord,
+    # The crosswalk bundled with aipo (aipo_site/crosswalk/): published with the portal too.
+    "crosswalk.schema.json": Crosswalk,
+    "crosswalk-sources.schema.json": Sources,
 }
 
 

@@ -233,6 +233,7 @@ PAGES = [
     "models/customer-churn.html",
     "models/supply-chain-forecast.html",
     "reference/charter.html",
+    "regulation.html",
 ]
 
 

@@ -335,11 +335,18 @@ def test_the_coverage_page(demo):
     page = render_regulation(evaluate(demo, dt.date(2028, 1, 1)), Paths())
     assert '<h2 id="eu-ai-act">EU AI Act</h2>' in page
     assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
-    # one column per obligation that applies to some model; a cell per model and column
+    # the laws: one column per obligation that applies to some model, a cell per model
     eu = page[page.index('data-framework="eu-ai-act"') : page.index('<h2 id="gdpr">')]
     assert eu.count('<th scope="row">') == 3
-    assert 'title="Art. 26: Obligations of deployers"' in eu
-    assert 'data-coverage="none"' in eu  # the other models are minimal
+    assert '<abbr title="Obligations of deployers">Art. 26</abbr>' in eu
+    churn = eu[eu.index('data-model="customer-churn"') :].split("</tr>", 1)[0]
+    assert churn.count("<td") == eu.count("<abbr") and '<td data-c="' in churn
+    fraud = eu[eu.index('data-model="fraud-prevention"') :].split("</tr>", 1)[0]
+    assert "data-c=" not in fraud  # minimal: none of the Act's obligations applies
+    # the standards: per subcategory, how many models; the summary counts per framework
+    nist = page[page.index('<h2 id="nist-ai-rmf">') :]
+    assert 'data-obligation="nist-ai-rmf/measure-2.11"' in nist and "data-c=" not in nist
+    assert 'data-label="GDPR"' in page and "evidenced" in page
 
 
 def test_the_model_page_shows_the_classification_and_coverage(demo):

@@ -30,6 +30,9 @@ PAGES = [
     "guide/reading-the-portal.html",
     "people/index.html",
     "people/amara-okafor.html",
+    "regulation.html",
+    "guide/regulation.html",
+    "guide/evidence.html",
 ]
 SCHEMES = ["default", "slate"]
 AXE_OPTIONS = {

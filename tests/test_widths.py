@@ -31,6 +31,9 @@ PAGES = [
     "reference/charter.html",
     "reference/policy.html",
     "guide/reading-the-portal.html",
+    "regulation.html",
+    "guide/regulation.html",
+    "guide/evidence.html",
 ]
 CHART_TIMEOUT_MS = 45_000
 CHARTS_SETTLED = """() => [...document.querySelectorAll('.aipo-chart')].every(

@@ -1,4 +1,11 @@
-"""The regulation coverage page: every model × every obligation of each framework shown."""
+"""The regulation matrix page: the portfolio's coverage of every framework shown.
+
+It grows with the portfolio, so it is kept small: a summary row per model (its class and its
+counts per framework); for the two laws one matrix of models × obligations whose cells are a
+single attribute (the mark and its spoken word come from the stylesheet, ``content: "✓" /
+"evidenced"``); for the voluntary standards one row per subcategory or control with how many
+models it is evidenced, partial and missing for. The model pages hold the details.
+"""
 
 from __future__ import annotations
 
@@ -16,25 +23,30 @@ from ..model.results import Portfolio
 from .env import environment
 from .pages import Paths
 
-__all__ = ["CELL_MARKS", "render_regulation"]
+__all__ = ["CELL_CODES", "CELL_WORDS", "render_regulation"]
 
-# What a matrix cell shows (the mark is aria-hidden; the words are read out and are its title).
-CELL_MARKS: dict[str, tuple[str, str]] = {
-    Coverage.evidenced.value: ("✓", "evidenced"),
-    Coverage.partial.value: ("◐", "partial: present but failing or stale, or incomplete"),
-    Coverage.missing.value: ("✗", "missing"),
-    Coverage.not_yet.value: ("○", "applies later"),
-    Coverage.outside.value: ("·", "outside the charter (done elsewhere)"),
-    "none": ("", "does not apply to this model"),
+# A matrix cell's code (its data-c attribute) and what it means; aipo.css draws the mark.
+CELL_CODES: dict[str, str] = {
+    Coverage.evidenced.value: "e",
+    Coverage.partial.value: "p",
+    Coverage.missing.value: "m",
+    Coverage.not_yet.value: "n",
+    Coverage.outside.value: "o",
+}
+CELL_WORDS: dict[str, tuple[str, str]] = {
+    "e": ("✓", "evidenced"),
+    "p": ("◐", "partial: present but failing or stale, or incomplete"),
+    "m": ("✗", "missing"),
+    "n": ("○", "applies later"),
+    "o": ("·", "outside the charter (done elsewhere)"),
 }
 
 
 def render_regulation(
     portfolio: Portfolio, paths: Paths, shown: Sequence[str] = tuple(FRAMEWORK_TITLES)
 ) -> str:
-    """The coverage page (Markdown): a summary per model, then one matrix per framework with a
-    column per obligation that applies to at least one model. ``shown``: the policy's
-    frameworks (one that applies to no model says so)."""
+    """The regulation matrix page (Markdown). ``shown``: the policy's frameworks (one that
+    applies to no model says so)."""
     page = paths.regulation
     models = [m for m in portfolio.models if m.coverage is not None]
     urls = {
@@ -47,68 +59,76 @@ def render_regulation(
         for o in m.coverage.obligations:
             columns.setdefault(o.obligation.framework, {})[o.obligation.id] = o.obligation
     order = list(FRAMEWORK_TITLES)
-    frameworks = []
-    for framework in sorted(columns, key=lambda f: order.index(f) if f in order else 99):
-        obligations = sorted(
-            columns[framework].values(), key=lambda o: _natural(o.id)
-        )  # Art. 5 before Art. 10
-        rows = []
-        for m in models:
-            assert m.coverage is not None
-            cells = {o.obligation.id: o for o in m.coverage.obligations}
-            rows.append(
-                {
-                    "m": m,
-                    "url": urls[m.id],
-                    "cells": [_cell(cells.get(o.id)) for o in obligations],
-                }
-            )
-        frameworks.append(
-            {
-                "id": framework,
-                "title": FRAMEWORK_TITLES.get(framework, framework),
-                "binding": framework in BINDING_FRAMEWORKS,
-                "obligations": obligations,
-                "rows": rows,
-            }
-        )
-    summary = []
-    for m in models:
-        assert m.coverage is not None
-        binding = [
-            o for o in m.coverage.obligations if o.obligation.framework in BINDING_FRAMEWORKS
-        ]
-        counts = dict.fromkeys(Coverage, 0)
-        for o in binding:
-            counts[o.coverage] += 1
-        summary.append({"m": m, "url": urls[m.id], "counts": counts, "total": len(binding)})
+    present = sorted(columns, key=lambda f: order.index(f) if f in order else len(order))
+    laws, standards = [], []
+    for framework in present:
+        obligations = sorted(columns[framework].values(), key=lambda o: _natural(o.id))
+        entry = {
+            "id": framework,
+            "title": FRAMEWORK_TITLES.get(framework, framework),
+            "obligations": obligations,
+        }
+        if framework in BINDING_FRAMEWORKS:
+            entry["rows"] = [
+                (m, urls[m.id], _cells(m.coverage.obligations, obligations))  # type: ignore[union-attr]
+                for m in models
+            ]
+            laws.append(entry)
+        else:
+            entry["counts"] = _per_obligation(models, obligations)
+            standards.append(entry)
+    summary = [
+        {"m": m, "url": urls[m.id], "counts": _counts(m.coverage.obligations)}  # type: ignore[union-attr]
+        for m in models
+    ]
     return (
         environment()
         .get_template("regulation.md.j2")
         .render(
             as_of=portfolio.as_of,
             summary=summary,
-            frameworks=frameworks,
+            present=present,
+            laws=laws,
+            standards=standards,
+            titles=FRAMEWORK_TITLES,
+            binding=BINDING_FRAMEWORKS,
             unused=[
-                FRAMEWORK_TITLES[f]
-                for f in shown
-                if f in FRAMEWORK_TITLES and f not in {x["id"] for x in frameworks}
+                FRAMEWORK_TITLES[f] for f in shown if f in FRAMEWORK_TITLES and f not in columns
             ],
-            marks=CELL_MARKS,
+            words=CELL_WORDS,
             crosswalk_url=paths.relative(page, f"{paths.crosswalk}/crosswalk.yaml"),
             sources_url=paths.relative(page, f"{paths.crosswalk}/sources.yaml"),
         )
     )
 
 
-def _cell(o: ObligationCoverage | None) -> dict[str, str]:
-    if o is None:
-        mark, words = CELL_MARKS["none"]
-        return {"kind": "none", "mark": mark, "words": words}
-    mark, words = CELL_MARKS[o.coverage.value]
-    if o.coverage is Coverage.not_yet and o.applies_from:
-        words = f"applies from {o.applies_from.isoformat()}"
-    return {"kind": o.coverage.value, "mark": mark, "words": words}
+def _cells(coverage: Sequence[ObligationCoverage], columns: Sequence[Obligation]) -> str:
+    """One matrix row's cells: ``<td data-c="e"></td>`` per column (empty: does not apply)."""
+    by_id = {o.obligation.id: o for o in coverage}
+    out = []
+    for column in columns:
+        o = by_id.get(column.id)
+        out.append(f'<td data-c="{CELL_CODES[o.coverage.value]}"></td>' if o else "<td></td>")
+    return "".join(out)
+
+
+def _counts(coverage: Sequence[ObligationCoverage]) -> dict[str, dict[str, int]]:
+    """Per framework: how many of its obligations are in each coverage."""
+    out: dict[str, dict[str, int]] = {}
+    for o in coverage:
+        counts = out.setdefault(o.obligation.framework, dict.fromkeys(CELL_CODES, 0))
+        counts[o.coverage.value] += 1
+    return out
+
+
+def _per_obligation(models: Sequence, obligations: Sequence[Obligation]) -> list[tuple]:
+    """Per obligation: how many models it is evidenced, partial and missing for."""
+    tally = {o.id: dict.fromkeys(CELL_CODES, 0) for o in obligations}
+    for m in models:
+        for o in m.coverage.obligations:
+            if o.obligation.id in tally:
+                tally[o.obligation.id][o.coverage.value] += 1
+    return [(o, tally[o.id]) for o in obligations]
 
 
 def _natural(text: str) -> list[object]:

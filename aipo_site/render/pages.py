@@ -15,10 +15,11 @@ from ..fmt import fmt_date
 from ..model.charter import Risk, RiskStatus, Stage
 from ..model.people import PeopleDirectory
 from ..model.policy import Policy
-from ..model.regulation import ANNEX_III_POINTS, BINDING_FRAMEWORKS, FRAMEWORK_TITLES
+from ..model.regulation import ANNEX_III_POINTS
 from ..model.results import DecisionResult, Level, ModelResult, Portfolio, RiskResult
 from ..model.revision import CommitInfo, Revision
 from . import badges, charts
+from .coverage import coverage_tables
 from .env import Block, environment, safe_url, text
 from .incidents import RECENT_DAYS, page_incidents, review_urls
 from .people import PersonLinks
@@ -204,10 +205,6 @@ def _retraining_text(m: ModelResult) -> str:
     return f"every {r.cadence_days} days; {last}{state}"
 
 
-# How an element of the record stands, in the coverage tables' words.
-STATE_LABELS = {"present": "present", "failing": "failing or stale", "absent": "absent"}
-
-
 def render_model_page(
     m: ModelResult,
     paths: Paths,
@@ -324,9 +321,7 @@ def render_model_page(
             drift=drift,
             strips=model_strips(m),
             annex_iii_points=ANNEX_III_POINTS,
-            binding=BINDING_FRAMEWORKS,
-            framework_titles=FRAMEWORK_TITLES,
-            state_labels=STATE_LABELS,
+            coverage_tables=coverage_tables(m.coverage) if m.coverage else [],
             coverage_url=paths.relative(page, paths.page_url(paths.regulation)),
             auth_missing={
                 int(f.field.split("[", 1)[1].split("]", 1)[0])

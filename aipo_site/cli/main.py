@@ -1,7 +1,8 @@
 """The `aipo` command line: argument parsing and the one place errors become exit codes.
 
 Every :class:`~aipo_site.errors.AipoError` is printed as ``error: ...`` on stderr and exits 2, unless
-``--debug`` asks for the traceback. The commands' work lives in check.py, export.py and scaffold.py.
+``--debug`` asks for the traceback. The commands' work lives in their own modules (check.py, export.py,
+evidence.py, generate.py, scaffold.py, ...).
 """
 
 from __future__ import annotations
@@ -83,9 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aipo",
         description="Governance-as-code for ML models: check, diff, export and scaffold a "
-        "governance repository (the portal itself is built by `mkdocs build`).",
-        epilog="exit codes: 0 success, 2 invalid input or usage, 3 a bug in aipo; `aipo check` "
-        "also exits 1 when something is at or above its --fail-on level (see `aipo check --help`).",
+        "governance repository, build and verify evidence packs (the portal itself is built by "
+        "`mkdocs build`, or by another site engine from `aipo generate`).",
+        epilog="exit codes: 0 success, 2 invalid input or usage, 3 a bug in aipo; 1 when `aipo "
+        "check` finds something at or above its --fail-on level, `aipo diff` a change at or "
+        "above its --fail-on level, `aipo codeowners --check` an out-of-date CODEOWNERS, or "
+        "`aipo evidence verify` a pack that does not match (see each command's --help).",
         parents=[debug],
     )
     parser.add_argument("--version", action="version", version=f"aipo {_version()}")

@@ -19,17 +19,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import gc
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_speed as bench
+import records_speed
 
 from aipo_site.evaluate import evaluate_repository
 from aipo_site.load.repository import Layout, load_repository
@@ -74,17 +73,10 @@ def classification(i: int) -> dict[str, Any]:
 
 
 def cpu(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(repeats):
-        gc.collect()
-        gc.disable()  # as the MkDocs plugin runs the pipeline
-        try:
-            start = time.process_time()
-            result = fn()
-            times.append(time.process_time() - start)
-        finally:
-            gc.enable()
-    return statistics.median(times), result
+    """Median CPU seconds of ``fn`` (records_speed.timed: the garbage collector off, as the
+    plugin runs the pipeline) and its last result."""
+    _wall, seconds, result = records_speed.timed(fn, repeats)
+    return seconds, result
 
 
 def measure(root: Path, as_of: dt.date, repeats: int) -> dict[str, Any]:

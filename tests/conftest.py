@@ -113,6 +113,28 @@ def demo_copy(tmp_path: Path) -> Path:
     return copy_demo(tmp_path / "demo")
 
 
+def one_charter_repo(root: Path, charter: str, metrics: dict[str, str] | None = None) -> Path:
+    """A repository of one charter (content/models/m1.yaml), no policy, optional metric files."""
+    (root / "content" / "models").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text("site_name: t\ndocs_dir: content\n")
+    (root / "content" / "models" / "m1.yaml").write_text(textwrap.dedent(charter), "utf-8")
+    for rel, text in (metrics or {}).items():
+        path = root / "metrics" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def evaluate_results(root: Path, as_of: dt.date = AS_OF) -> tuple[dict[str, Any], Any]:
+    """Each model's result by id, and the people directory (None without one)."""
+    from aipo_site.load.source import WorkingTree
+    from aipo_site.model.inputs import Layout
+    from aipo_site.pipeline import evaluate_source
+
+    repo, portfolio = evaluate_source(WorkingTree(root), Layout(), as_of)
+    return {m.id: m for m in portfolio.models}, repo.people
+
+
 MiniRepo = Callable[..., Path]
 
 

@@ -532,9 +532,8 @@ def test_special_categories_are_the_ones_the_docs_and_the_demo_policy_name() -> 
     assert named in guide
 
 
-def test_special_category_data_added_is_critical(demo_git_repo: GitRepo) -> None:
-    repo = demo_git_repo
-    # An existing source extended to health data; another only to financial data.
+def extend_supply_categories(repo: GitRepo) -> None:
+    """An existing supply-chain source extended to health data; another only to financial."""
     repo.replace(
         SUPPLY,
         "    lineage: [Promotion planning tool, Data warehouse (promo_calendar)]\n"
@@ -549,6 +548,12 @@ def test_special_category_data_added_is_critical(demo_git_repo: GitRepo) -> None
         "    lineage: [ERP (SAP S/4HANA), Data warehouse (shipments_daily)]\n"
         "    categories: [commercial, financial]\n",
     )
+
+
+def test_special_category_data_added_is_critical(demo_git_repo: GitRepo) -> None:
+    repo = demo_git_repo
+    # An existing source extended to health data; another only to financial data.
+    extend_supply_categories(repo)
     # New sources: one with children's data, one with personal data only.
     repo.replace(
         SUPPLY,
@@ -663,20 +668,7 @@ def approvers(change: dict) -> list[str | None]:
 
 def test_sign_off_dpo_on_special_category_data(demo_git_repo: GitRepo) -> None:
     repo = demo_git_repo
-    repo.replace(
-        SUPPLY,
-        "    lineage: [Promotion planning tool, Data warehouse (promo_calendar)]\n"
-        "    categories: [commercial]\n",
-        "    lineage: [Promotion planning tool, Data warehouse (promo_calendar)]\n"
-        "    categories: [commercial, health]\n",
-    )
-    repo.replace(
-        SUPPLY,
-        "    lineage: [ERP (SAP S/4HANA), Data warehouse (shipments_daily)]\n"
-        "    categories: [commercial]\n",
-        "    lineage: [ERP (SAP S/4HANA), Data warehouse (shipments_daily)]\n"
-        "    categories: [commercial, financial]\n",
-    )
+    extend_supply_categories(repo)
     got, _ = changes_by_kind(repo)
     model = "supply-chain-forecast"
     health = got[model, "data-source-changed", "Promotions calendar"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import textwrap
 from pathlib import Path
 
 import markdown
@@ -19,12 +18,16 @@ from huggingface_hub import ModelCard
 from huggingface_hub.repocard_data import model_index_to_eval_results
 from jsonschema import Draft202012Validator
 
-from aipo_site.load.source import WorkingTree
-from aipo_site.model.inputs import Layout
 from aipo_site.model.results import ModelResult
-from aipo_site.pipeline import evaluate_source
 from aipo_site.render.hfcard import card_metadata, render_hf_card
-from tests.conftest import AS_OF, DEMO_MODELS, MINI_CHARTER, copy_demo, daily_csv
+from tests.conftest import (
+    DEMO_MODELS,
+    MINI_CHARTER,
+    copy_demo,
+    daily_csv,
+    one_charter_repo,
+)
+from tests.conftest import evaluate_results as evaluate
 from tests.hostile import build_hostile_repo
 
 SCHEMA = json.loads(
@@ -34,11 +37,6 @@ VALIDATOR = Draft202012Validator(SCHEMA)
 # What aipo's own Markdown may produce: no HTML of the charters' (everything else is escaped).
 BODY_TAGS = {"h1", "h2", "h3", "p", "table", "thead", "tbody", "tr", "th", "td", "ul", "li"}
 BODY_TAGS |= {"strong", "em", "code"}
-
-
-def evaluate(root: Path) -> tuple[dict[str, ModelResult], object]:
-    repo, portfolio = evaluate_source(WorkingTree(root), Layout(), AS_OF)
-    return {m.id: m for m in portfolio.models}, repo.people
 
 
 def flat(model_index: list[dict]) -> set[tuple]:
@@ -165,21 +163,10 @@ def test_cards_are_deterministic(demo):
         assert render_hf_card(r, people=people) == render_hf_card(r, people=people)
 
 
-def write_mini(root: Path, charter: str, metrics: dict[str, str] | None = None) -> Path:
-    (root / "content" / "models").mkdir(parents=True)
-    (root / "mkdocs.yml").write_text("site_name: t\ndocs_dir: content\n")
-    (root / "content" / "models" / "m1.yaml").write_text(textwrap.dedent(charter), "utf-8")
-    for rel, text in (metrics or {}).items():
-        path = root / "metrics" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
 def test_model_without_kpis_has_no_model_index(tmp_path):
     charter = MINI_CHARTER.format(id="m1", name="Model one")
     charter = re.sub(r"kpis:\n(  .*\n)+", "", charter)
-    results, people = evaluate(write_mini(tmp_path / "r", charter))
+    results, people = evaluate(one_charter_repo(tmp_path / "r", charter))
     r = results["m1"]
     assert r.kpis == []
     meta, body = assert_valid(render_hf_card(r, people=people), r)
@@ -191,7 +178,9 @@ def test_model_without_kpis_has_no_model_index(tmp_path):
 
 def test_kpi_without_data_is_left_out_of_the_model_index(tmp_path):
     charter = MINI_CHARTER.format(id="m1", name="Model one")
-    root = write_mini(tmp_path / "r", charter, {"m1/kpis.csv": daily_csv([0.9] * 3, metric="x")})
+    root = one_charter_repo(
+        tmp_path / "r", charter, {"m1/kpis.csv": daily_csv([0.9] * 3, metric="x")}
+    )
     results, _ = evaluate(root)
     r = results["m1"]
     assert r.kpis[0].value is None
@@ -233,7 +222,7 @@ risks:
 
 
 def test_hostile_charter_text_stays_text(tmp_path):
-    root = write_mini(tmp_path / "r", HOSTILE_CHARTER, {"m1/kpis.csv": daily_csv([0.9] * 10)})
+    root = one_charter_repo(tmp_path / "r", HOSTILE_CHARTER, {"m1/kpis.csv": daily_csv([0.9] * 10)})
     results, _ = evaluate(root)
     r = results["m1"]
     card = render_hf_card(r)

@@ -5,30 +5,27 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 import uuid
-from pathlib import Path
 
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from aipo_site.errors import AipoError
-from aipo_site.load.source import WorkingTree
-from aipo_site.model.inputs import Layout
 from aipo_site.model.results import ModelResult
-from aipo_site.pipeline import evaluate_source
 from aipo_site.render import mlbom
 from aipo_site.render.mlbom import BOM_NAMESPACE, BomValidationError, render_mlbom
-from tests.conftest import AS_OF, DEMO_MODELS, MINI_CHARTER, copy_demo, daily_csv
+from tests.conftest import (
+    DEMO_MODELS,
+    MINI_CHARTER,
+    copy_demo,
+    daily_csv,
+    one_charter_repo,
+)
+from tests.conftest import evaluate_results as evaluate
 from tests.hostile import build_hostile_repo
 
 STRICT = JsonStrictValidator(SchemaVersion.V1_6)
-
-
-def evaluate(root: Path, as_of=AS_OF) -> tuple[dict[str, ModelResult], object]:
-    repo, portfolio = evaluate_source(WorkingTree(root), Layout(), as_of)
-    return {m.id: m for m in portfolio.models}, repo.people
 
 
 def valid(text: str) -> dict:
@@ -168,22 +165,11 @@ def test_data_owner_that_is_a_person_is_a_contact(demo):
     ]
 
 
-def write_mini(root: Path, charter: str, metrics: dict[str, str] | None = None) -> Path:
-    (root / "content" / "models").mkdir(parents=True)
-    (root / "mkdocs.yml").write_text("site_name: t\ndocs_dir: content\n")
-    (root / "content" / "models" / "m1.yaml").write_text(textwrap.dedent(charter), "utf-8")
-    for rel, text in (metrics or {}).items():
-        path = root / "metrics" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
 def test_without_people_directory_and_without_kpis(tmp_path):
     charter = MINI_CHARTER.format(id="m1", name="Model one")
     charter = re.sub(r"kpis:\n(  .*\n)+", "", charter)
     charter = charter.replace("  - name: Events\n", "  - name: Events\n    owner: data-team\n")
-    results, people = evaluate(write_mini(tmp_path / "r", charter))
+    results, people = evaluate(one_charter_repo(tmp_path / "r", charter))
     assert people is None
     r = results["m1"]
     assert r.kpis == []
@@ -238,7 +224,7 @@ data_sources:
 
 
 def test_hostile_charter_text_stays_data(tmp_path):
-    root = write_mini(tmp_path / "r", HOSTILE_CHARTER, {"m1/kpis.csv": daily_csv([0.9] * 10)})
+    root = one_charter_repo(tmp_path / "r", HOSTILE_CHARTER, {"m1/kpis.csv": daily_csv([0.9] * 10)})
     results, _ = evaluate(root)
     r = results["m1"]
     doc = valid(render_mlbom(r))

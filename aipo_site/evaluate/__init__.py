@@ -9,7 +9,7 @@ from ..errors import InputError, InputErrors
 from ..model.inputs import CharterHistory, ModelInputs, Repository
 from ..model.policy import Policy
 from ..model.regulation import Crosswalk
-from ..model.results import Finding, ModelResult, Portfolio
+from ..model.results import ModelResult, Portfolio, sort_findings
 from .compliance import evaluate_compliance
 from .decisions import evaluate_decisions
 from .drift import evaluate_drift
@@ -17,7 +17,7 @@ from .incidents import escalation_deadline, evaluate_incidents
 from .kpis import check_kpi_inputs, evaluate_kpi, overall_series
 from .onsets import date_findings
 from .people import evaluate_people
-from .regulation import evaluate_coverage, regulation_findings
+from .regulation import evaluate_coverage, regulation_findings, regulation_scope
 from .reviews import ritual_reviews
 from .risks import check_risk_inputs, evaluate_risks
 from .segments import evaluate_segments
@@ -56,16 +56,16 @@ def evaluate_model(
     findings = date_findings(findings, model, policy, as_of, history)
     decisions, decided = evaluate_decisions(model, policy, as_of)
     if decided:
-        findings = sorted(
-            [*findings, *decided], key=lambda f: (-f.level, f.section, f.code, f.message)
-        )
+        findings = sort_findings([*findings, *decided])
     incidents, opened = evaluate_incidents(model, as_of)
     if opened:
-        findings = _sorted([*findings, *opened])
+        findings = sort_findings([*findings, *opened])
+    scope = None
     if crosswalk is not None:
-        regulated = regulation_findings(model, policy, crosswalk, as_of)
+        scope = regulation_scope(model, policy, crosswalk)
+        regulated = regulation_findings(model, policy, crosswalk, as_of, scope)
         if regulated:
-            findings = _sorted([*findings, *regulated])
+            findings = sort_findings([*findings, *regulated])
     calendar = model_calendar(model.metrics, as_of, findings)
     series = overall_series(model.metrics)
     folder = f"{metrics_folder}/{model.id}"
@@ -81,9 +81,7 @@ def evaluate_model(
         drift = evaluate_drift(model.charter.drift, model.drift, policy.drift, as_of, kpis)
     risks, risky = evaluate_risks(model, policy, kpis, segments, drift, decisions)
     if risky:
-        findings = sorted(
-            [*findings, *risky], key=lambda f: (-f.level, f.section, f.code, f.message)
-        )
+        findings = sort_findings([*findings, *risky])
     # A stage whose performance the policy does not judge (sunset by default): its KPIs, fairness
     # checks and drift are still shown, but only its compliance findings set its status.
     judged = judges_performance(policy, model.charter.lifecycle.stage)
@@ -95,7 +93,7 @@ def evaluate_model(
     # Past its deadline without an acknowledged incident: a finding, and the next level.
     escalation, missed = escalation_deadline(model, escalation, incidents, as_of, since)
     if missed:
-        findings = _sorted([*findings, *missed])
+        findings = sort_findings([*findings, *missed])
         status = model_status(counted[0], findings, counted[1], counted[2])
         timeline = model_timeline(calendar, status, *counted, findings)
         since = status_since(timeline, status, findings)
@@ -106,8 +104,8 @@ def evaluate_model(
         else None
     )
     coverage = (
-        evaluate_coverage(model, policy, crosswalk, as_of, findings, kpis, segments, drift)
-        if crosswalk is not None
+        evaluate_coverage(model, policy, crosswalk, as_of, findings, kpis, segments, drift, scope)
+        if crosswalk is not None and scope is not None
         else None
     )
     return ModelResult(
@@ -131,10 +129,6 @@ def evaluate_model(
         incidents=incidents,
         coverage=coverage,
     )
-
-
-def _sorted(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (-f.level, f.section, f.code, f.message))
 
 
 def evaluate_repository(

@@ -31,7 +31,7 @@ from ..fmt import fmt_date, fmt_value
 from ..model.charter import CARRIED_RISK_STATUSES, Charter, Direction, Stage
 from ..model.inputs import ModelInputs
 from ..model.policy import Policy, Section
-from ..model.results import Finding, Level, RitualReviews
+from ..model.results import Finding, Level, RitualReviews, sort_findings
 from .kpis import ResolvedKpi
 
 __all__ = [
@@ -102,7 +102,7 @@ def evaluate_compliance(
     out = _Findings(model, reviews)
     for rule in _RULES:
         rule(model.charter, kpis, policy, out, as_of)
-    return sorted(out.items, key=lambda f: (-f.level, f.section, f.code, f.message))
+    return sort_findings(out.items)
 
 
 def finding_key(finding: Finding) -> tuple[str, str]:

@@ -47,9 +47,11 @@ __all__ = [
     "ELEMENT_ANCHORS",
     "PERSONAL_CATEGORIES",
     "REGULATION_CODES",
+    "Scope",
     "applies",
     "evaluate_coverage",
     "regulation_findings",
+    "regulation_scope",
 ]
 
 # Data categories that make a data source hold personal data: `personal` and every special
@@ -248,11 +250,24 @@ def _applying(
     ]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What both steps read, computed once per model: each element's presence (with its note)
+    and the obligations that apply, with the date each applies from."""
+
+    present: dict[str, tuple[bool, str]]
+    applying: list[tuple[Obligation, dt.date | None]]
+
+
+def regulation_scope(model: ModelInputs, policy: Policy, crosswalk: Crosswalk) -> Scope:
+    return Scope(_present(model), _applying(crosswalk, policy, _subject(model.charter)))
+
+
 # --- step 1: findings ------------------------------------------------------------------------
 
 
 def regulation_findings(
-    model: ModelInputs, policy: Policy, crosswalk: Crosswalk, as_of: dt.date
+    model: ModelInputs, policy: Policy, crosswalk: Crosswalk, as_of: dt.date, scope: Scope
 ) -> list[Finding]:
     """The classification's findings and ``obligation-missing`` (see the module docstring)."""
     c = model.charter
@@ -281,10 +296,10 @@ def regulation_findings(
         _classification_findings(c, e, add)
     level = _LEVELS.get(policy.regulation.missing)
     if level is not None:
-        present = _present(model)
+        present = scope.present
         gated = set(policy.regulation.gate)
         elements = {e.id: e for e in crosswalk.elements}
-        for o, start in _applying(crosswalk, policy, _subject(c)):
+        for o, start in scope.applying:
             if o.framework not in gated or o.scope != "charter":
                 continue
             if start is not None and start > as_of:
@@ -448,10 +463,11 @@ def evaluate_coverage(
     kpis: Sequence[KpiResult],
     segments: Sequence[SegmentResult],
     drift: DriftResult | None,
+    scope: Scope,
 ) -> ModelCoverage:
     """Every obligation that applies to the model, and how its record covers it on ``as_of``."""
     c = model.charter
-    present = _present(model)
+    present = scope.present
     codes = {f.code for f in findings}
     titles = {e.id: e.title for e in crosswalk.elements}
     states: dict[str, ElementState] = {}
@@ -469,7 +485,7 @@ def evaluate_coverage(
             ELEMENT_ANCHORS[element],
         )
     out = []
-    for o, start in _applying(crosswalk, policy, _subject(c)):
+    for o, start in scope.applying:
         elements = tuple(states[el] for el in o.evidenced_by)
         if o.scope == "outside":
             coverage = Coverage.outside

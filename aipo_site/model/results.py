@@ -61,6 +61,7 @@ __all__ = [
     "Timeline",
     "Week",
     "drift_level",
+    "sort_findings",
 ]
 
 
@@ -415,6 +416,12 @@ class Finding:
     line: int | None = None
     since: dt.date | None = None
     subject: str | None = None
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in the order every report shows them: most severe first, then by section, code
+    and message."""
+    return sorted(findings, key=lambda f: (-f.level, f.section, f.code, f.message))
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,11 @@ serve: $(STAMP)
 	$(BIN)/mkdocs serve
 
 # Browser tests drive Debian's chromium through Playwright (never `playwright install`); the
-# reproducible-build test moves the clock with libfaketime.
+# reproducible-build test moves the clock with libfaketime; the metric-source equality test runs
+# Spark (pyspark, from the test extra) on Java 17.
 test-deps:
-	@( [ -x /usr/bin/chromium ] && command -v faketime >/dev/null 2>&1 ) || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium faketime)
+	@( [ -x /usr/bin/chromium ] && command -v faketime >/dev/null 2>&1 && command -v java >/dev/null 2>&1 ) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium faketime openjdk-17-jre-headless)
 
 test: $(STAMP) test-deps
 	$(BIN)/ruff check .

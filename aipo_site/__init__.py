@@ -12,7 +12,7 @@ The public API is the pipeline's three stages and their types; everything else i
 The MkDocs plugin (entry point ``aipo``) and the ``aipo`` command are thin shells over these.
 """
 
-from .errors import AipoError, ConfigError, GitError, InputError, InputErrors
+from .errors import AipoError, ConfigError, GitError, InputError, InputErrors, SourceError
 from .evaluate import evaluate_model, evaluate_repository
 from .load.git import GitRevision
 from .load.repository import load_repository
@@ -61,6 +61,7 @@ __all__ = [
     "Repository",
     "SegmentResult",
     "Source",
+    "SourceError",
     "Status",
     "Verdict",
     "WorkingTree",

@@ -4,8 +4,9 @@
     ├── InputError            one problem in one input file (path, line, field, expected, found)
     │   └── InputErrors       several InputErrors reported together (all charters are checked)
     ├── ConfigError           bad settings (plugin options, CLI flags, missing folders)
-    └── GitError              a git command failed (carries git's stderr and, for a missing
-                              ref, how to fetch it)
+    ├── GitError              a git command failed (carries git's stderr and, for a missing
+    │                         ref, how to fetch it)
+    └── SourceError           a metric source could not be read or queried (aipo collect)
 
 The MkDocs plugin turns any AipoError into ``mkdocs.exceptions.PluginError``; the CLI prints
 ``error: ...`` and exits 2. Nothing else should reach a user as a traceback.
@@ -17,7 +18,15 @@ import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["AipoError", "ConfigError", "GitError", "InputError", "InputErrors", "snippet"]
+__all__ = [
+    "AipoError",
+    "ConfigError",
+    "GitError",
+    "InputError",
+    "InputErrors",
+    "SourceError",
+    "snippet",
+]
 
 
 def snippet(value: object, limit: int = 40) -> str:
@@ -119,3 +128,8 @@ class GitError(AipoError):
             else:
                 message += f": {self.stderr}"
         super().__init__(message)
+
+
+class SourceError(AipoError):
+    """A metric source could not be read or queried (``aipo collect``): the engine says what
+    failed; the collector adds which source and which charter asked."""

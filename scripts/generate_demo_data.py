@@ -16,11 +16,18 @@ found:
     WARN (charter: warn 3.0, breach 2.5). ``campaign.csv``: weekly ``campaign_uplift`` that stops on
     2026-10-21, when the CRM migration broke the export, so the KPI is STALE (freshness 14 days).
 
-``supply-chain-forecast`` (wide form: ``date,mape,forecast_bias``)
-    ``mape`` around its 0.08 launch baseline until the distribution-network change of May 2026,
-    then drifting up to about 0.30 (BREACH by threshold and by baseline drop); ``forecast_bias``
-    turning increasingly negative (under-forecasting). The charter's ``service_level`` KPI has
-    no data at all (NO DATA).
+``supply-chain-forecast`` (a metric source: ``data/supply-chain/forecasts.parquet``)
+    The forecast log, one row per forecast line once its actuals are in (24 seven-day-ahead
+    lines and 6 next-day lines a day, ``measured_at`` a UTC timestamp), declared as the source
+    ``forecast-log`` in ``content/sources.yaml``. ``aipo collect`` turns it into the daily
+    ``mape`` and ``forecast_bias`` (means of ``abs_pct_error`` and ``pct_error`` over the
+    seven-day-ahead lines) and the drift bins of its feature columns. ``mape`` stays around its
+    0.08 launch baseline until the distribution-network change of May 2026, then drifts up to
+    about 0.30 (BREACH by threshold and by baseline drop); ``forecast_bias`` turns increasingly
+    negative (under-forecasting); the demand features move with it. ``lead_time_days`` is empty
+    for the week of 2026-03-09 (the supplier spreadsheet that was loaded empty). The charter's
+    ``service_level`` KPI has no data at all (NO DATA). The collected files under
+    ``metrics/supply-chain-forecast/`` are committed (``aipo collect --until 2026-11-20``).
 
 The output is deterministic: every model draws from its own ``numpy.random.default_rng`` stream
 seeded with a fixed seed, values are rounded to a fixed number of decimals, rows are sorted by
@@ -29,8 +36,11 @@ script twice gives byte-identical files (files whose content is unchanged are no
 
 Usage::
 
-    python scripts/generate_demo_data.py            # (re)write metrics/
-    python scripts/generate_demo_data.py --check    # exit 1 if metrics/ is not up to date
+    python scripts/generate_demo_data.py            # (re)write metrics/ and data/
+    python scripts/generate_demo_data.py --check    # exit 1 if they are not up to date
+
+The Parquet file is written with DuckDB and checked by its rows (not its bytes, which name the
+DuckDB version that wrote them); after changing it, run ``aipo collect --until 2026-11-20 --full``.
 """
 
 from __future__ import annotations
@@ -214,6 +224,114 @@ def supply_rows() -> list[tuple[str, str, str]]:
 # --------------------------------------------------------------------------------------------
 
 SUPPLY_ROWS_PER_DAY = 24
+SUPPLY_NEXT_DAY_ROWS = 6  # next-day forecasts in the same log; the charter reads horizon 7 only
+SUPPLY_EMPTY_LEAD_TIMES = (dt.date(2026, 3, 9), dt.date(2026, 3, 15))  # the empty spreadsheet
+SUPPLY_PARQUET = "data/supply-chain/forecasts.parquet"
+SUPPLY_COLUMNS = [
+    "measured_at",
+    "dc",
+    "horizon_days",
+    "abs_pct_error",
+    "pct_error",
+    "weekly_demand",
+    "promo_share",
+    "lead_time_days",
+    "price_index",
+    "channel",
+]
+SUPPLY_DCS = ["dc-north", "dc-south", "dc-east", "dc-west"]
+
+
+def supply_log_rows() -> list[tuple[object, ...]]:
+    """The forecast log: the drift samples' feature values with each line's forecast error,
+    scattered so that each day's mean error is the day's MAPE and bias of ``supply_rows``."""
+    rng = rng_for(14)
+    daily = supply_rows()
+    samples = supply_drift_samples()
+    rows: list[tuple[object, ...]] = []
+    k = SUPPLY_ROWS_PER_DAY
+    for i, day in enumerate(DATES):
+        mape, bias = float(daily[i][1]), float(daily[i][2])
+        weights = rng.lognormal(0.0, 0.5, k)
+        errors = mape * weights / weights.mean()
+        noise = rng.normal(0.0, 0.03, k)
+        signed = bias + noise - noise.mean()
+        empty = SUPPLY_EMPTY_LEAD_TIMES[0] <= day <= SUPPLY_EMPTY_LEAD_TIMES[1]
+        for j in range(k):
+            _, demand, promo, lead, price, channel = samples[i * k + j]
+            rows.append(
+                (
+                    day.isoformat(),
+                    3 * 60 + 2 * j,  # minutes after midnight UTC
+                    SUPPLY_DCS[j % len(SUPPLY_DCS)],
+                    7,
+                    round(float(errors[j]), 4),
+                    round(float(signed[j]), 4),
+                    float(demand),
+                    float(promo),
+                    None if empty else float(lead),
+                    float(price),
+                    channel,
+                )
+            )
+        for j in range(SUPPLY_NEXT_DAY_ROWS):
+            rows.append(
+                (
+                    day.isoformat(),
+                    2 * 60 + 5 * j,
+                    SUPPLY_DCS[j % len(SUPPLY_DCS)],
+                    1,
+                    round(float(mape * 0.4 * rng.lognormal(0.0, 0.3)), 4),
+                    round(float(bias * 0.4 + rng.normal(0.0, 0.01)), 4),
+                    round(float(rng.lognormal(4.6, 0.35)), 1),
+                    round(float(rng.beta(2.0, 8.0)), 3),
+                    None if empty else round(float(rng.gamma(6.0, 1.0)), 2),
+                    round(float(rng.normal(1.0, 0.04)), 3),
+                    str(rng.choice(["store", "online", "marketplace"], p=[0.65, 0.25, 0.10])),
+                )
+            )
+    return rows
+
+
+_LOG_SQL = (
+    "SELECT CAST(day AS DATE)::TIMESTAMPTZ + to_minutes(minute) AS measured_at, dc, "
+    "CAST(horizon_days AS INTEGER) AS horizon_days, abs_pct_error, pct_error, weekly_demand, "
+    "promo_share, lead_time_days, price_index, channel FROM log ORDER BY measured_at, dc, "
+    "horizon_days"
+)
+
+
+def supply_log_table():  # type: ignore[no-untyped-def]
+    """A DuckDB connection holding the forecast log as the table ``log_rows``."""
+    import duckdb
+    import pandas as pd
+
+    names = ["day", "minute", *SUPPLY_COLUMNS[1:]]
+    log = pd.DataFrame(supply_log_rows(), columns=names)  # noqa: F841 - read by DuckDB below
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE TABLE log_rows AS {_LOG_SQL}")
+    return con
+
+
+def write_supply_log(path: Path, check: bool) -> bool:
+    """Write (or with ``check``, compare) the forecast log; True when it was out of date."""
+    con = supply_log_table()
+    if path.is_file():
+        differs = con.execute(
+            "SELECT count(*) FROM ((SELECT * FROM log_rows EXCEPT ALL SELECT * FROM read_parquet(?))"
+            " UNION ALL (SELECT * FROM read_parquet(?) EXCEPT ALL SELECT * FROM log_rows))",
+            [str(path), str(path)],
+        ).fetchone()[0]
+        if not differs:
+            return False
+    if not check:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            "COPY log_rows TO ? (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)",
+            [str(path)],
+        )
+    return True
 
 
 def supply_drift_samples() -> list[tuple[str, ...]]:
@@ -330,11 +448,6 @@ def build() -> dict[str, str]:
     churn_reference, churn_current = churn_drift_samples()
     churn_header = ["tenure_months", "monthly_spend", "support_calls", "plan"]
     return {
-        "metrics/supply-chain-forecast/drift/features.csv": to_csv(
-            ["date", "weekly_demand", "promo_share", "lead_time_days", "price_index", "channel"],
-            supply_drift_samples(),
-            keep_order=True,
-        ),
         "metrics/customer-churn/drift/reference.csv": to_csv(
             churn_header, churn_reference, keep_order=True
         ),
@@ -351,9 +464,6 @@ def build() -> dict[str, str]:
         ),
         "metrics/customer-churn/kpis.csv": to_csv(["date", "metric", "value"], churn_kpis),
         "metrics/customer-churn/campaign.csv": to_csv(["date", "metric", "value"], churn_campaign),
-        "metrics/supply-chain-forecast/kpis.csv": to_csv(
-            ["date", "mape", "forecast_bias"], supply_rows()
-        ),
     }
 
 
@@ -383,6 +493,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             print(f"wrote {rel}")
+    if write_supply_log(args.root / SUPPLY_PARQUET, args.check):
+        stale.append(SUPPLY_PARQUET)
+        if not args.check:
+            print(f"wrote {SUPPLY_PARQUET}")
     if args.check:
         for rel in stale:
             print(f"out of date: {rel}", file=sys.stderr)

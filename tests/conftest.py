@@ -97,11 +97,13 @@ def repo_root() -> Path:
 
 
 def copy_demo(dest: Path) -> Path:
-    """Copy the demo repository (mkdocs.yml, content/, metrics/, schema/) into ``dest``."""
+    """Copy the demo repository (mkdocs.yml, content/, metrics/, data/, schema/) into ``dest``
+    (data/ holds the demo's metric source, read by `aipo collect` only)."""
     dest.mkdir(parents=True)
     shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
     shutil.copytree(ROOT / "content", dest / "content")
     shutil.copytree(ROOT / "metrics", dest / "metrics")
+    shutil.copytree(ROOT / "data", dest / "data")
     if (ROOT / "schema").is_dir():
         shutil.copytree(ROOT / "schema", dest / "schema")
     return dest

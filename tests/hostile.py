@@ -668,6 +668,7 @@ _SLUG = "slug pattern ^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$ (no markup, no spac
 _METRIC = "metric-name pattern ^[a-z][a-z0-9_]{0,63}$ (snake_case)"
 _DATE = "a date YYYY-MM-DD, parsed by pydantic"
 _ENUM = "an enum: only the listed values validate"
+_COLUMN = "column-name pattern ^[A-Za-z_][A-Za-z0-9_]{0,127}$ (read by aipo collect only)"
 
 CONSTRAINED: dict[str, dict[str, str]] = {
     "charter": {
@@ -701,6 +702,16 @@ CONSTRAINED: dict[str, dict[str, str]] = {
         "drift.period": "pattern ^(week|month)$",
         "drift.features[].kind": _ENUM,
         "drift.features[].method": _ENUM,
+        "kpis[].source.name": "source-name pattern ^[a-z0-9][a-z0-9_-]{0,63}$; a key of "
+        "content/sources.yaml",
+        "kpis[].source.date": _COLUMN,
+        "kpis[].source.value": _COLUMN,
+        "kpis[].source.segment": _COLUMN,
+        "kpis[].source.where{key}": _COLUMN,
+        "drift.source.name": "source-name pattern ^[a-z0-9][a-z0-9_-]{0,63}$; a key of "
+        "content/sources.yaml",
+        "drift.source.date": _COLUMN,
+        "drift.source.where{key}": _COLUMN,
         "segments[].metric": _METRIC + "; must name a KPI of the charter",
         "segments[].gap": "pattern ^(absolute|ratio)$",
         "eu_ai_act.risk_class": _ENUM,
@@ -982,6 +993,7 @@ NAME_SEEDS = [
     "html_svg_onload",
     "md_link_js",
     "fm_fence_script",
+    "html_title_breakout",
 ]
 # The first KPI unit of the first models (the y-axis title of its chart).
 KPI_UNIT_SEEDS = [
@@ -1002,6 +1014,10 @@ UNIT_SEEDS = [
     "html_attr_breakout_dq",
 ]
 N_MODELS = len(NAME_SEEDS)
+# The last model reads its drift (and names a source for a KPI) from a metric source
+# (content/sources.yaml): its bins are the file `aipo collect` writes, with hostile labels.
+SOURCE_MODEL = N_MODELS - 1
+SOURCES_YML = "sources:\n  hostile-logs:\n    path: data/hostile-logs.parquet\n"
 STAGES = ["production", "pilot", "production", "prototype", "production", "deprecated"]
 # Three ways to give drift inputs: one dated samples file, separate reference and current
 # samples, pre-binned counts (with periods, or without).
@@ -1425,6 +1441,7 @@ def build_hostile_repo(root: Path) -> HostileRepo:
     (root / "metrics").mkdir(exist_ok=True)
     (root / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
     (root / "content" / "index.md").write_text(HOME, encoding="utf-8")
+    (root / "content" / "sources.yaml").write_text(SOURCES_YML, encoding="utf-8")
     csv_values: dict[str, list[str]] = defaultdict(list)
 
     def csv_cell(model: str, file: str, kind: str, max_length: int = 200) -> str:
@@ -1477,6 +1494,16 @@ def build_hostile_repo(root: Path) -> HostileRepo:
         (root / kfile).write_text(_csv_text(rows), encoding="utf-8")
 
         charter["drift"] = _drift(c, i, mdir, rng, csv_cell)
+        if i == SOURCE_MODEL:
+            # `where` values are charter text too (query parameters for aipo collect).
+            latency = next(k for k in charter["kpis"] if k["metric"] == "latency_ms")
+            latency["source"] = {
+                "name": "hostile-logs",
+                "date": "scored_at",
+                "value": "latency_ms",
+                "where": {"region": [c.short("kpis[].source.where{}") for _ in range(3)]},
+                "segment": "band",
+            }
         # The third risk is measured by a drift feature: its (hostile) name, as the charter has it.
         charter["risks"][2]["measured_by"] = {
             "drift_feature": charter["drift"]["features"][0]["name"]
@@ -1497,8 +1524,32 @@ def build_hostile_repo(root: Path) -> HostileRepo:
 def _drift(c: _Charter, i: int, mdir: Path, rng: random.Random, csv_cell: Any) -> dict[str, Any]:
     """The drift section and its input files: one dated samples file, separate reference and
     current files, or pre-binned counts (with periods for even models)."""
-    form = DRIFT_FORMS[i % len(DRIFT_FORMS)]
+    form = "source" if i == SOURCE_MODEL else DRIFT_FORMS[i % len(DRIFT_FORMS)]
     (mdir / "drift").mkdir()
+    if form == "source":
+        # What `aipo collect` writes: every bin of every feature in every period.
+        collected = f"metrics/{c.model}/drift/collected-bins.csv"
+        names = [c.feature(), c.feature()]
+        labels = {f: [csv_cell(c.model, collected, "csv:bin") for _ in range(3)] for f in names}
+        monday = AS_OF - dt.timedelta(days=AS_OF.weekday())
+        periods = [(monday - dt.timedelta(weeks=k)).isoformat() for k in range(6)][::-1]
+        rows = [["period", "feature", "bin", "reference_count", "current_count"]]
+        for k, period in enumerate(periods):
+            current = [100, 60, 40] if k < 2 else [40, 60, 100]
+            for f in names:
+                for label, ref, cur in zip(labels[f], [500, 300, 200], current, strict=True):
+                    rows.append([period, f, label, ref, cur])
+        (mdir / "drift" / "collected-bins.csv").write_text(_csv_text(rows), encoding="utf-8")
+        return {
+            "source": {
+                "name": "hostile-logs",
+                "date": "scored_at",
+                "where": {"model_id": [c.short("drift.source.where{}") for _ in range(3)]},
+            },
+            "reference": {"start": "2026-06-01", "end": "2026-09-30"},
+            "period": "week",
+            "features": [{"name": names[0], "method": "psi"}, {"name": names[1]}],
+        }
     if form == "bins":
         bins = c.drift_path("drift.bins")
         names = [c.feature(), c.feature()]

@@ -132,7 +132,12 @@ def test_a_pack_holds_state_schema_portal_inputs_and_manifest(demo: Demo, pack: 
     tracked = set(demo.repo.git("ls-files").split())
     assert inputs <= tracked
     docs = {rel for rel in tracked if rel.startswith("content/")}
-    metrics = {rel for rel in tracked if rel.startswith("metrics/")}
+    # `aipo collect`'s manifests (metrics/<id>/collected.json) are its bookkeeping, not read by
+    # the evaluation; the collected files they describe are.
+    metrics = {
+        rel for rel in tracked if rel.startswith("metrics/") and not rel.endswith("/collected.json")
+    }
+    assert "metrics/supply-chain-forecast/drift/collected-bins.csv" in metrics
     assert inputs == {"mkdocs.yml"} | docs | metrics
     assert (
         (pack / "inputs" / "content" / "models" / "fraud-prevention.yaml")

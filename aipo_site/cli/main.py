@@ -2,7 +2,7 @@
 
 Every :class:`~aipo_site.errors.AipoError` is printed as ``error: ...`` on stderr and exits 2, unless
 ``--debug`` asks for the traceback. The commands' work lives in their own modules (check.py, export.py,
-evidence.py, generate.py, scaffold.py, ...).
+evidence.py, generate.py, scaffold.py, collect.py, ...).
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 success, 2 invalid input or usage, 3 a bug in aipo; 1 when `aipo "
         "check` finds something at or above its --fail-on level, `aipo diff` a change at or "
         "above its --fail-on level, `aipo codeowners --check` an out-of-date CODEOWNERS, or "
-        "`aipo evidence verify` a pack that does not match (see each command's --help).",
+        "`aipo evidence verify` a pack that does not match (see each command's --help); `aipo "
+        "collect` exits 2 when a source fails.",
         parents=[debug],
     )
     parser.add_argument("--version", action="version", version=f"aipo {_version()}")
@@ -290,11 +291,50 @@ def build_parser() -> argparse.ArgumentParser:
     evidence_verify.add_argument("pack", metavar="PACK", help="the pack folder or its zip")
     evidence_verify.set_defaults(func=cmd_evidence_verify)
 
+    collect = commands.add_parser(
+        "collect",
+        help="aggregate the metric sources of content/sources.yaml into metrics/",
+        description="Run the metric sources that charters name (content/sources.yaml: DuckDB, "
+        "Spark), aggregated in the engine, into metrics/<model-id>/collected.csv (KPIs), "
+        "drift/collected-bins.csv (drift) and collected.json (what was collected, for the next "
+        "run). Incremental: KPIs fetch the days after the last one collected, drift re-fetches "
+        "its last period; an edited charter request or source is collected again from scratch. "
+        "The build never queries a source: commit these files (the workflow's scheduled job "
+        "does).",
+        epilog="exit codes:\n"
+        "  0  every model collected\n"
+        "  2  a source could not be read or queried (one line per model: the source, the "
+        "charter's field,\n     what failed; nothing is written for that model, its previous "
+        "files are kept), or\n     invalid input (sources file, charter) or usage\n"
+        "  3  aipo itself failed (a bug: report it with the --debug output)",
+        formatter_class=_Formatter,
+        parents=[debug, loading],
+    )
+    collect.add_argument(
+        "--until",
+        metavar="DATE",
+        help="the last day collected, YYYY-MM-DD (default: yesterday, UTC, or the evaluation "
+        "date mkdocs.yml pins when that is earlier); days are collected whole",
+    )
+    collect.add_argument(
+        "--full",
+        action="store_true",
+        help="collect everything again from scratch (ignore what collected.json records)",
+    )
+    collect.add_argument(
+        "--model",
+        metavar="ID",
+        action="append",
+        default=[],
+        help="only this model (repeat for several; default: every model that names a source)",
+    )
+    collect.set_defaults(func=cmd_collect)
+
     schema = commands.add_parser(
         "schema",
         help="write the JSON Schemas of the files aipo reads",
         description="Write the JSON Schema of every file aipo reads (charter, policy, people "
-        "directory, decision and review records), for editors that complete and check YAML "
+        "directory, metric sources, decision and review records), for editors that complete and check YAML "
         "(yaml-language-server).",
         parents=[debug],
     )
@@ -560,6 +600,17 @@ def cmd_evidence_verify(args: argparse.Namespace) -> int:
     if not problems:
         print(f"{args.pack}: every hash matches and the inputs reproduce the state")
     return 1 if problems else 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    """`aipo collect` (the work lives in collect.py and aipo_site.collect)."""
+    from .collect import default_until, run_collect
+
+    settings = _settings(args)
+    until = _date_flag("until", args.until) or default_until(settings)
+    with _hint_without_config(settings):
+        code, _ = run_collect(settings, until, full=args.full, models=args.model)
+    return code
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..fmt import fmt_date, fmt_pct
-from ..model.charter import Drift, DriftMethod, Feature, Tiers
+from ..model.charter import Drift, DriftMethod, Feature, FeatureKind, Tiers
 from ..model.inputs import DriftInputs
 from ..model.policy import DriftDefaults
 from ..model.results import (
@@ -140,8 +140,14 @@ def _bin_windows(
 ) -> tuple[pd.DataFrame, str, str, dt.date | None]:
     """Counts per feature and bin for the current window (reference counts alongside), the
     labels and the first day of the current window."""
+    # Collected from a source, the reference counts are the charter's reference window's.
+    ref_label = (
+        f"{fmt_date(drift.reference.start)} to {fmt_date(drift.reference.end)}"
+        if drift.source is not None and drift.reference is not None
+        else "reference counts"
+    )
     if (bins["period"] == "").all():
-        return bins, "reference counts", "current counts", None
+        return bins, ref_label, "current counts", None
     periods = pd.to_datetime(bins["period"], format="%Y-%m-%d").dt.date
     start = _window_start(drift, as_of)
     inside = (periods >= start) & (periods <= as_of)
@@ -162,7 +168,7 @@ def _bin_windows(
         f"{fmt_date(chosen[0])} to {fmt_date(last)} ({count} starting in the last "
         f"{drift.current_days} days)"
     )
-    return summed, "reference counts", label, chosen[0]
+    return summed, ref_label, label, chosen[0]
 
 
 # ----------------------------------------------------------------------------------- features
@@ -224,7 +230,9 @@ def _proportions(labels: list[str], ref: np.ndarray, cur: np.ndarray) -> Histogr
     )
 
 
-def _reading(method: str, value: dm.DriftValue, status: Status, extra: str = "") -> str:
+def _reading(
+    method: str, value: dm.DriftValue, status: Status, extra: str = "", mix: str = "category mix"
+) -> str:
     size = {Status.OK: "no material", Status.WARN: "a moderate", Status.BREACH: "a large"}[status]
     if method == "psi":
         text = f"PSI {value.value:.3g}: {size} shift in the distribution"
@@ -243,9 +251,7 @@ def _reading(method: str, value: dm.DriftValue, status: Status, extra: str = "")
         )
         text = f"KS statistic {value.value:.3g}, p = {value.p_value:.2g}: {verdict}"
     else:
-        verdict = (
-            "the category mix is stable" if status is Status.OK else "the category mix changed"
-        )
+        verdict = f"the {mix} is stable" if status is Status.OK else f"the {mix} changed"
         text = f"chi-square p = {value.p_value:.2g}: {verdict}"
     if value.unseen:
         shown = ", ".join(str(u) for u in value.unseen[:3])
@@ -338,9 +344,11 @@ def _measure_bins(feature: Feature, counts: pd.DataFrame, defaults: DriftDefault
     ref = rows["reference_count"].to_numpy()
     cur = rows["current_count"].to_numpy()
     labels = [str(b) for b in rows["bin"]]
-    if method == "auto":
-        method = dm.choose_method("categorical", int(ref.sum()), int(cur.sum()), len(labels))
     try:
+        # Inside the try: a period with no current rows (collected bins keep every period)
+        # cannot be evaluated, and says so.
+        if method == "auto":
+            method = dm.choose_method("categorical", int(ref.sum()), int(cur.sum()), len(labels))
         value = dm.measure_counts(method, ref, cur, categories=labels)
     except ValueError as e:
         return _cannot(feature, "categorical", method, str(e))
@@ -354,7 +362,15 @@ def _measure_bins(feature: Feature, counts: pd.DataFrame, defaults: DriftDefault
         p_value=value.p_value,
         tiers=tiers,
         status=status,
-        reading=_reading(value.method, value, status),
+        # Pre-binned counts of a feature not declared categorical may be numeric bins.
+        reading=_reading(
+            value.method,
+            value,
+            status,
+            mix="category mix"
+            if feature.kind is FeatureKind.categorical
+            else "mix across the bins",
+        ),
         importance=feature.importance or 1.0,
         n_reference=value.n_reference,
         n_current=value.n_current,
@@ -504,7 +520,12 @@ def _evaluate(
     over_time = _OverTime.empty()
     ref_label = cur_label = "—"
     window_start: dt.date | None = None
-    if inputs.bins is not None:
+    if inputs.bins is None and inputs.samples is None:
+        # A drift `source` that `aipo collect` has not collected yet: no data, like a KPI's.
+        name = drift.source.name if drift.source is not None else "its source"
+        reason = f"nothing collected yet from source '{name}' (run aipo collect)"
+        features = [_cannot(f, "binned", _method(f), reason) for f in drift.features]
+    elif inputs.bins is not None:
         try:
             counts, ref_label, cur_label, window_start = _bin_windows(drift, inputs.bins, as_of)
         except _CannotEvaluate as e:

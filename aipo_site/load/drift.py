@@ -154,8 +154,12 @@ def parse_samples_csv(raw: bytes, path: str, *, dated: bool) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def parse_bins_csv(raw: bytes, path: str) -> pd.DataFrame:
-    """Pre-binned counts; raises InputError when the counts are malformed or do not add up."""
+def parse_bins_csv(raw: bytes, path: str, *, same_rows: bool = True) -> pd.DataFrame:
+    """Pre-binned counts; raises InputError when the counts are malformed or do not add up.
+
+    ``same_rows=False`` (the bins ``aipo collect`` writes) drops the rule that every feature of
+    a period is binned from the same rows: a row's missing value is not counted for that feature
+    only, so the features' totals may differ, and a period may have no rows at all."""
     text = decode_csv(raw, path, MAX_BYTES)
     header = read_header(
         text, path, "feature,bin,reference_count,current_count[,period]", what="bins CSVs"
@@ -210,7 +214,7 @@ def parse_bins_csv(raw: bytes, path: str) -> pd.DataFrame:
             + (f" in period {row['period']}" if row["period"] else ""),
             line=int(row["line"]),
         )
-    _check_totals(out, path)
+    _check_totals(out, path, same_rows=same_rows)
     return out
 
 
@@ -246,11 +250,11 @@ def _counts(column: pd.Series, lines: np.ndarray, path: str, name: str) -> np.nd
     )
 
 
-def _check_totals(bins: pd.DataFrame, path: str) -> None:
+def _check_totals(bins: pd.DataFrame, path: str, *, same_rows: bool) -> None:
     totals = bins.groupby(["period", "feature"], sort=True)[
         ["reference_count", "current_count"]
     ].sum()
-    for period, group in totals.groupby(level=0, sort=True):
+    for period, group in totals.groupby(level=0, sort=True) if same_rows else ():
         where = f" in period {period}" if period else ""
         for column, label in (("reference_count", "reference"), ("current_count", "current")):
             values = group[column]
@@ -306,6 +310,32 @@ def _missing_feature(
     return None
 
 
+COLLECTED_BINS = "drift/collected-bins.csv"
+
+
+def _read_collected(
+    source_read: Callable[[str, int], bytes],
+    folder: str,
+    inputs: DriftInputs,
+    digest: hashlib._Hash,
+) -> DriftInputs:
+    """A drift section with a ``source``: the bins ``aipo collect`` wrote. Nothing collected yet
+    is no data (every feature "cannot evaluate"), not an error; so is a feature the file lacks
+    (added to the charter since the last collection)."""
+    path = f"{folder}/{COLLECTED_BINS}"
+    try:
+        data = source_read(path, MAX_BYTES)
+    except FileNotFoundError:
+        inputs.digest = digest.hexdigest()
+        return inputs
+    inputs.files.append(path)
+    digest.update(f"bins:{path}:{len(data)}:".encode())
+    digest.update(data)
+    inputs.bins = parse_bins_csv(data, path, same_rows=False)
+    inputs.digest = digest.hexdigest()
+    return inputs
+
+
 def read_drift_inputs(
     source_read: Callable[[str, int], bytes], folder: str, drift: Drift, doc: YamlDocument
 ) -> DriftInputs:
@@ -320,6 +350,8 @@ def read_drift_inputs(
     """
     inputs = DriftInputs()
     digest = hashlib.sha256()
+    if drift.source is not None:
+        return _read_collected(source_read, folder, inputs, digest)
 
     def load(field_name: str, rel: str) -> bytes:
         path = f"{folder}/{rel}"

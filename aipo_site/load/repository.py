@@ -27,6 +27,7 @@ from .people import check_people, check_policy_people, fill_owners, load_people
 from .records import read_document
 from .reviews import load_reviews
 from .source import Source
+from .sources import check_source_refs, load_sources
 from .validate import validate_document
 from .yamlfile import MAX_BYTES, YamlDocument, parse_yaml
 
@@ -47,6 +48,10 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
 
     policy, policy_doc = _load_policy(source, layout.policy, errors)
     people, _people_doc = load_people(source, layout.people, errors)
+    before = len(errors)
+    sources, _sources_doc = load_sources(source, layout.sources, errors)
+    # An invalid sources file is reported once, not again at every charter that names a source.
+    sources_read = len(errors) == before
     if people is not None and policy is not None and policy_doc is not None:
         errors.extend(check_policy_people(policy, policy_doc, people, layout.people))
     try:
@@ -93,6 +98,8 @@ def load_repository(source: Source, layout: Layout | None = None) -> Repository:
             warnings.extend(notes)
         else:
             charter = fill_owners(charter, None)
+        if sources_read:
+            errors.extend(check_source_refs(charter, doc, sources, layout.sources))
         folder = f"{layout.metrics}/{charter.id}"
         frame, files = _load_metrics(source, folder, errors)
         warnings.extend(unused_metrics(charter, frame))

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from .regulation import EuAiAct
+from .sources import DriftSource, KpiSource
 
 __all__ = [
     "CARRIED_RISK_STATUSES",
@@ -321,6 +322,12 @@ class Kpi(Strict):
         ge=0,
         description="Newest data more than this many days older than the evaluation date makes "
         "the KPI STALE (defaults to the policy's).",
+    )
+    source: KpiSource | None = Field(
+        default=None,
+        description="Collect the KPI's daily values from a named source of content/sources.yaml "
+        "(`aipo collect` writes them to metrics/<model-id>/collected.csv) instead of a pipeline "
+        "writing a metric CSV (guide: Metric sources).",
     )
 
     @model_validator(mode="after")
@@ -667,6 +674,13 @@ class Drift(Strict):
         pattern=r"^(week|month)$",
         description="Granularity of drift over time: week or month.",
     )
+    source: DriftSource | None = Field(
+        default=None,
+        description="Bin the features from a named source of content/sources.yaml instead: "
+        "`aipo collect` writes metrics/<model-id>/drift/collected-bins.csv, read as the `bins` "
+        "file. Needs `reference`; excludes `samples`, `reference_samples` and `bins` (guide: "
+        "Metric sources).",
+    )
     features: list[Feature] = Field(min_length=1, description="The monitored features.")
     share: Tiers | None = Field(
         default=None,
@@ -676,8 +690,19 @@ class Drift(Strict):
 
     @model_validator(mode="after")
     def _inputs(self) -> Drift:
-        if not (self.samples or self.bins):
-            raise ValueError("give `samples` (raw rows) or `bins` (pre-binned counts)")
+        if self.source is not None:
+            given = [k for k in ("samples", "reference_samples", "bins") if getattr(self, k)]
+            if given:
+                raise ValueError(
+                    f"`source` replaces {', '.join(f'`{k}`' for k in given)}: give one or the other"
+                )
+            if self.reference is None:
+                raise ValueError("a drift `source` needs a `reference` window (start, end)")
+        elif not (self.samples or self.bins):
+            raise ValueError(
+                "give `samples` (raw rows), `bins` (pre-binned counts) or `source` (a metric "
+                "source)"
+            )
         if self.samples and self.bins:
             raise ValueError("give either `samples` or `bins`, not both")
         if self.samples and not self.reference_samples and self.reference is None:

@@ -47,6 +47,7 @@ class Layout:
     decisions: str = "content/decisions"  # decision records, one file per decision (optional)
     reviews: str = "content/reviews"  # review records, one file per meeting (optional folder)
     incidents: str = "content/incidents"  # incident records, one file per incident (optional)
+    sources: str = "content/sources.yaml"  # named metric sources for `aipo collect` (optional)
 
 
 @dataclass

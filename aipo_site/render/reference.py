@@ -15,6 +15,7 @@ from ..model.people import PeopleDirectory
 from ..model.policy import Policy
 from ..model.regulation import Crosswalk, Sources
 from ..model.reviews import ReviewRecord
+from ..model.sources import SourcesFile
 from .env import environment
 
 __all__ = ["SCHEMA_MODELS", "json_schema", "render_reference", "schema_files"]
@@ -27,6 +28,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "decision.schema.json": DecisionRecord,
     "review.schema.json": ReviewRecord,
     "incident.schema.json": IncidentRecord,
+    "sources.schema.json": SourcesFile,
     # The crosswalk bundled with aipo (aipo_site/crosswalk/): published with the portal too.
     "crosswalk.schema.json": Crosswalk,
     "crosswalk-sources.schema.json": Sources,

@@ -1,9 +1,14 @@
 """The dashboard's status-by-unit table and portfolio risk map (issue 9, point 5): counts add up
 to the portfolio, each open risk sits in its likelihood x impact cell (and only open ones do),
-links follow the site's URL layout, and charter text is escaped."""
+links follow the site's URL layout, and charter text is escaped. A crowded risk-map cell lists
+RISK_CELL_LIMIT risks and counts the others; a dashboard with more models than ``page_size`` is
+split into pages with a model index (issue 12; tests/test_scale.py checks 1,000 models)."""
 
 from __future__ import annotations
 
+import json
+import posixpath
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -21,8 +26,13 @@ from aipo_site.render.pages import (
     IMPACT_NAMES,
     LIKELIHOOD_NAMES,
     OPEN_RISK_STATUSES,
+    RISK_CELL_LIMIT,
     Paths,
+    dashboard_index,
+    dashboard_index_path,
+    dashboard_order,
     render_dashboard,
+    render_dashboard_pages,
     risk_band,
     risk_map,
     status_by_unit,
@@ -267,3 +277,72 @@ def test_charter_text_is_escaped(portfolio: Portfolio) -> None:
     assert page.count(escaped) >= 4
     # A link's query string carries the unit percent-encoded.
     assert "%3Cimg%20src%3Dx" in page
+
+
+def test_a_crowded_risk_cell_lists_a_few_and_links_the_register(mini_repo: MiniRepo) -> None:
+    risks = [risk_yaml(f"Risk {i}", 4, 5, "open") for i in range(RISK_CELL_LIMIT + 2)]
+    portfolio = evaluate(mini_repo(charters={"m": charter("m", "Crowded", "Unit", risks)}))
+    for directory_urls in (True, False):
+        page = render_dashboard(portfolio, Paths(directory_urls=directory_urls))
+        cell = parse(page).cells[(4, 5)]
+        titles = [title for model, _href, title in cell if model == "m"]
+        assert titles == [f"Risk {i}" for i in range(RISK_CELL_LIMIT)]
+        register = "../risks/" if directory_urls else "risks.html"
+        assert ("", register, "risk register") in cell
+        assert 'class="aipo-risk-more">and 2 more in the' in page
+
+
+def test_a_small_dashboard_is_one_page_as_before(portfolio: Portfolio) -> None:
+    paths = Paths()
+    out = render_dashboard_pages(portfolio, paths, page_size=len(portfolio.models))
+    assert list(out.pages) == [paths.dashboard] and out.files == {}
+    assert out.first == render_dashboard(portfolio, paths)
+    assert "aipo-pager" not in out.first and "data-aipo-index" not in out.first
+
+
+def rows_of(page: str) -> list[str]:
+    return re.findall(r'<tr class="aipo-row-\w+"[^>]* data-model="([^"]+)"', page)
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_a_split_dashboard(portfolio: Portfolio, directory_urls: bool) -> None:
+    paths = Paths(directory_urls=directory_urls)
+    out = render_dashboard_pages(portfolio, paths, page_size=3)
+    assert list(out.pages) == ["dashboard.md", "dashboard/2.md"]
+    order = [m.id for m in dashboard_order(portfolio)]
+    first, second = out.pages.values()
+    assert rows_of(first) == order[:3] and rows_of(second) == order[3:]
+    # The summary is on the first page only; both have the filters and say all 4 models.
+    assert 'id="aipo-units-title"' in first and 'id="aipo-units-title"' not in second
+    for page in (first, second):
+        assert '<span class="aipo-count-n">4</span> models' in page
+        assert 'class="aipo-filter-input"' in page
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    # The index and the model-page address template, relative to each page.
+    index = out.files[dashboard_index_path(paths)]
+    data = json.loads(index.removeprefix("aipoData(document.currentScript,").removesuffix(");\n"))
+    assert [r[0] for r in data["rows"]] == order
+    assert "<" not in index and HOSTILE in data["units"]
+    for src, page in out.pages.items():
+        template = re.search(r'data-aipo-model-url="([^"]+)"', page)[1]
+        url = posixpath.normpath(
+            posixpath.join(posixpath.dirname(paths.page_url(src)), template.format(id="ops"))
+        )
+        assert url + ("/" if directory_urls else "") == paths.page_url(paths.model_page("ops"))
+        assert f'data-aipo-index="{paths.relative(src, dashboard_index_path(paths))}"' in page
+
+
+def test_the_index_row_of_a_model(portfolio: Portfolio) -> None:
+    data = dashboard_index(portfolio)
+    row = next(r for r in data["rows"] if r[0] == "pay-a")
+    m = portfolio.model("pay-a")
+    assert m is not None
+    assert data["levels"][row[2]][0] == "BREACH" == m.status.label
+    assert data["units"][row[7]] == "Payments"
+    assert data["owners"][row[8]] == m.charter.owner.name
+    assert [label for label, _level in row[9]] == [
+        f"{k.name}: {k.status.value}" for k in m.kpis if k.level
+    ]
+    assert row[10] == len(m.findings_at(Level.BREACH))

@@ -284,7 +284,8 @@ def _nav_data(
     nav: list[Any] = [entry(portal.dashboard)]
     if section:
         nav.append({html.escape(str(opts["nav_section"])): section})
-    people = set(portal.person_pages)
+    # Owner pages and pages 2.. of the split portfolio pages are linked from other pages.
+    people = {*portal.person_pages, *portal.paged_pages}
     reference = [src for src in sorted(portal.pages) if src.startswith(paths.reference + "/")]
     listed = {portal.dashboard, paths.people_index, *models, *people, *reference}
     nav.extend(entry(src) for src in sorted(portal.pages) if src not in listed)
@@ -340,8 +341,9 @@ Wire it into your site engine
 - Stylesheet: {", ".join(nav["extra_css"])}
 - Navigation: {NAV_YAML} (and {NAV_JSON}, the same data): "nav" lists the dashboard, the
   model pages grouped as the MkDocs plugin groups them, the registers, the people index and the
-  reference pages, in MkDocs' nav format; "not_in_nav" are the owner pages (linked from the
-  pages). Paths are relative to the docs folder; titles are HTML (escaped text).
+  reference pages, in MkDocs' nav format; "not_in_nav" are the owner pages and the pages after
+  the first of the dashboard, risk register and regulation matrix of a large portfolio (linked
+  from the pages). Paths are relative to the docs folder; titles are HTML (escaped text).
 - The live portfolio for your home page: {nav["portfolio"]}, one line of HTML whose links are
   relative to a page at the top of the docs folder. With pymdownx.snippets:
   --8<-- "{nav["portfolio"]}"   (base_path: your docs folder)

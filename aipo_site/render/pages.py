@@ -11,17 +11,19 @@ from urllib.parse import quote, urlencode
 
 from markupsafe import Markup
 
-from ..fmt import fmt_date
+from ..fmt import fmt_date, fmt_pct
 from ..model.charter import Risk, RiskStatus, Stage
 from ..model.people import PeopleDirectory
 from ..model.policy import Policy
 from ..model.regulation import ANNEX_III_POINTS
 from ..model.results import DecisionResult, Level, ModelResult, Portfolio, RiskResult
 from ..model.revision import CommitInfo, Revision
+from ..model.verdict import Answer
 from . import badges, charts
 from .coverage import coverage_tables
 from .env import Block, environment, safe_url, text
 from .incidents import RECENT_DAYS, page_incidents, review_urls
+from .paging import Paged, chunks, page_uris, pager
 from .people import PersonLinks
 from .strip import model_strips, portfolio_trend
 
@@ -33,11 +35,16 @@ __all__ = [
     "RISK_BANDS",
     "MapRisk",
     "Paths",
+    "dashboard_index",
+    "dashboard_index_path",
+    "dashboard_order",
     "render_dashboard",
+    "render_dashboard_pages",
     "render_history",
     "render_model_page",
     "render_portfolio",
     "render_risk_register",
+    "render_risk_register_pages",
     "render_stamp",
     "risk_band",
     "risk_map",
@@ -48,6 +55,9 @@ __all__ = [
 # A hand-written page shows the live portfolio where a line of it holds exactly this comment.
 PORTFOLIO_MARK = "<!-- aipo:portfolio -->"
 ATTENTION_LIMIT = 10
+# Risks listed in one cell of the dashboard's risk map; the others are counted, with a link to
+# the risk register (a large portfolio has thousands of risks in a cell).
+RISK_CELL_LIMIT = 5
 
 _STAGE_ORDER = {s: i for i, s in enumerate(Stage)}
 # Sections of a model page whose text goes into the search index, besides the status block and
@@ -418,33 +428,70 @@ def risk_register(portfolio: Portfolio) -> list[tuple[ModelResult, RiskResult]]:
 def render_risk_register(
     portfolio: Portfolio, paths: Paths, people: PeopleDirectory | None = None
 ) -> str:
-    """The risk register page (Markdown): every carried risk of the portfolio by current rating,
+    """The risk register page (Markdown), every risk on one page."""
+    return render_risk_register_pages(portfolio, paths, people).first
+
+
+def render_risk_register_pages(
+    portfolio: Portfolio,
+    paths: Paths,
+    people: PeopleDirectory | None = None,
+    page_size: int | None = None,
+) -> Paged:
+    """The risk register (Markdown): every carried risk of the portfolio by current rating,
     with its model (linked), owner (linked to the owner page), measuring check and status,
-    the stage's risk appetite and whether a valid risk-acceptance decision covers it."""
-    page = paths.risks
-    links = paths.person_links(page, people)
-    rows = []
-    for m, x in risk_register(portfolio):
-        owner = x.risk.owner or m.charter.owner.person or m.charter.owner.label
-        rows.append(
-            {
-                "m": m,
-                "x": x,
-                "url": paths.relative(page, paths.page_url(paths.model_page(m.id))) + "#risks",
-                "owner": links(owner),
-                "band": risk_band(x.current.score),
-            }
+    the stage's risk appetite and whether a valid risk-acceptance decision covers it; in pages
+    of ``page_size`` risks (None: one page; render/paging.py)."""
+    register = risk_register(portfolio)
+    over = sum(1 for _m, x in register if x.over_appetite and not x.accepted_by)
+    slices = chunks(register, page_size)
+    uris = page_uris(paths.risks, len(slices))
+    out = Paged({})
+    start = 1
+    # Pages 2.. link to the owner pages by the same relative URLs: computed once for them.
+    by_base: dict[str, PersonLinks] = {}
+    for k, (page, chunk) in enumerate(zip(uris, slices, strict=True), start=1):
+        base = paths.relative(page, paths.people + "/")
+        if base not in by_base:
+            by_base[base] = paths.person_links(page, people)
+        links = by_base[base]
+        rows = []
+        for m, x in chunk:
+            owner = x.risk.owner or m.charter.owner.person or m.charter.owner.label
+            rows.append(
+                {
+                    "m": m,
+                    "x": x,
+                    "url": paths.relative(page, paths.page_url(paths.model_page(m.id))) + "#risks",
+                    "owner": links(owner),
+                    "band": risk_band(x.current.score),
+                }
+            )
+        out.pages[page] = (
+            environment()
+            .get_template("risks.md.j2")
+            .render(
+                rows=rows,
+                total=len(register),
+                first=k == 1,
+                as_of=portfolio.as_of,
+                over=over,
+                bands=RISK_BANDS,
+                pager=pager(
+                    paths,
+                    uris,
+                    k,
+                    start,
+                    len(rows),
+                    len(register),
+                    "risks",
+                    "Pages of the risk register",
+                ),
+                first_url=paths.relative(page, paths.page_url(paths.risks)),
+            )
         )
-    return (
-        environment()
-        .get_template("risks.md.j2")
-        .render(
-            rows=rows,
-            as_of=portfolio.as_of,
-            over=sum(1 for r in rows if r["x"].over_appetite and not r["x"].accepted_by),
-            bands=RISK_BANDS,
-        )
-    )
+        start += len(rows)
+    return out
 
 
 def status_by_unit(portfolio: Portfolio) -> dict[str, dict[Level, int]]:
@@ -490,14 +537,24 @@ def _risk_map_view(portfolio: Portfolio, paths: Paths, page: str) -> dict[str, A
     urls = {
         m.id: paths.relative(page, paths.page_url(paths.model_page(m.id))) + "#risks"
         for m in portfolio.models
+        if any(r.status in OPEN_RISK_STATUSES for r in m.charter.risks)
     }
     rows = []
     for li in range(5, 0, -1):
         row = []
         for im in range(1, 6):
             score = li * im
-            risks = [{"r": x, "url": urls[x.model.id]} for x in cells.get((li, im), [])]
-            row.append({"impact": im, "score": score, "band": risk_band(score), "risks": risks})
+            items = cells.get((li, im), [])
+            risks = [{"r": x, "url": urls[x.model.id]} for x in items[:RISK_CELL_LIMIT]]
+            row.append(
+                {
+                    "impact": im,
+                    "score": score,
+                    "band": risk_band(score),
+                    "risks": risks,
+                    "more": len(items) - len(risks),
+                }
+            )
         rows.append({"likelihood": li, "name": LIKELIHOOD_NAMES[li - 1], "cells": row})
     return {
         "rows": rows,
@@ -505,51 +562,198 @@ def _risk_map_view(portfolio: Portfolio, paths: Paths, page: str) -> dict[str, A
         "count": sum(len(v) for v in cells.values()),
         "models": len({x.model.id for v in cells.values() for x in v}),
         "bands": RISK_BANDS,
+        "register_url": paths.relative(page, paths.page_url(paths.risks)),
     }
 
 
-def render_dashboard(portfolio: Portfolio, paths: Paths, title: str = "Portfolio dashboard") -> str:
-    """The portfolio dashboard page (Markdown)."""
+def _dashboard_row(m: ModelResult, url: str) -> dict[str, Any]:
+    gaps = sorted({_GAP_LABELS[f.code] for f in m.findings if f.code in _GAP_LABELS})
+    escalation_rank = (m.escalation.index + 1) if m.escalation.index is not None else 0
+    return {
+        "m": m,
+        "url": url,
+        "stage_order": _STAGE_ORDER[m.charter.lifecycle.stage],
+        "attention": [k for k in m.kpis if k.level > Level.OK],
+        "gaps_attention": [g for g in m.segments if g.level > Level.OK],
+        "attention_count": sum(1 for k in m.kpis if k.level > Level.OK)
+        + sum(1 for g in m.segments if g.level > Level.OK),
+        "breach_findings": len(m.findings_at(Level.BREACH)),
+        "warn_findings": len(m.findings_at(Level.WARN)),
+        "gaps": gaps,
+        "retraining_overdue": bool(m.retraining_due and m.retraining_due < m.as_of),
+        "due_sort": m.retraining_due.isoformat() if m.retraining_due else "9999",
+        "escalation_rank": escalation_rank,
+        "drift": m.drift,
+    }
+
+
+def dashboard_order(portfolio: Portfolio) -> list[ModelResult]:
+    """The dashboard's model order: worst status first, then by name and id."""
+    return sorted(portfolio.models, key=lambda m: (-m.status, m.charter.name.casefold(), m.id))
+
+
+def dashboard_index_path(paths: Paths) -> str:
+    """Where the dashboard's model index goes (a script, so it loads from disk too)."""
+    return paths.dashboard.removesuffix(".md") + "-index.js"
+
+
+def dashboard_index(portfolio: Portfolio) -> dict[str, Any]:
+    """One compact row per model, in the dashboard's order, for filtering and sorting every
+    model in the browser when the table is split into pages (aipo.js draws rows from it).
+
+    Repeated texts (stages, units, owners, answers, gap labels) are numbers into lists. A row:
+    ``[id, name, status (Level), since, performing, governed, stage, unit, owner, attention,
+    breach findings, warn findings, gaps, drift, retraining, escalation]`` where ``attention``
+    is ``[[label, level], ...]``, ``gaps`` a list of numbers into ``gaps``, ``drift`` None or
+    ``[level, share text, sort value]``, ``retraining`` ``[last, next, overdue, scheduled]`` (ISO dates or
+    "") and ``escalation`` ``[rank, name]``. Dates are ISO, as the page shows them.
+    """
+    tables: dict[str, dict[str, int]] = {"units": {}, "owners": {}, "answers": {}}
+
+    def ref(table: str, value: str) -> int:
+        return tables[table].setdefault(value, len(tables[table]))
+
+    gap_names = sorted(set(_GAP_LABELS.values()))
+    rows = []
+    for m in dashboard_order(portfolio):
+        c = m.charter
+        attention = [[f"{k.name}: {k.status.value}", int(k.level)] for k in m.kpis if k.level]
+        attention += [
+            [f"{g.name} gap: {g.status.value}", int(g.level)] for g in m.segments if g.level
+        ]
+        gaps = sorted(
+            {gap_names.index(_GAP_LABELS[f.code]) for f in m.findings if f.code in _GAP_LABELS}
+        )
+        since = m.since.isoformat() if m.since else ("?" if m.status.value else "")
+        r = c.retraining
+        due = m.retraining_due
+        rows.append(
+            [
+                m.id,
+                c.name,
+                int(m.status),
+                since,
+                ref("answers", m.performance.answer.value),
+                ref("answers", m.governance.answer.value),
+                _STAGE_ORDER[c.lifecycle.stage],
+                ref("units", c.business_unit),
+                ref("owners", c.owner.name),
+                attention,
+                len(m.findings_at(Level.BREACH)),
+                len(m.findings_at(Level.WARN)),
+                gaps,
+                None
+                if m.drift is None
+                else [
+                    int(m.drift.level),
+                    "" if m.drift.share is None else fmt_pct(m.drift.share),
+                    round(int(m.drift.level) * 1000 + (m.drift.share or 0) * 100, 3),
+                ],
+                [
+                    r.last_retrained.isoformat() if r is not None and r.last_retrained else "",
+                    due.isoformat() if due else "",
+                    1 if due and due < m.as_of else 0,
+                    1 if r is not None else 0,
+                ],
+                [
+                    (m.escalation.index + 1) if m.escalation.index is not None else 0,
+                    m.escalation.level.name if m.escalation.level else "",
+                ],
+            ]
+        )
+    answers = [Answer(a) for a in tables["answers"]]
+    return {
+        "levels": [[lv.label, lv.slug] for lv in Level],
+        "stages": [s.value for s in Stage],
+        "units": list(tables["units"]),
+        "owners": list(tables["owners"]),
+        "answers": [[a.label, a.slug, a.rank, a.value] for a in answers],
+        "gaps": gap_names,
+        "rows": rows,
+    }
+
+
+def _index_script(data: dict[str, Any]) -> str:
+    """The index as a script that hands it to aipo.js (``aipoData``, as the charts' data
+    scripts do): from disk a page may load scripts but not fetch files. ASCII only, and no
+    ``<`` (so no ``</script>``) in it."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=True).replace("<", "\\u003c")
+    return f"aipoData(document.currentScript,{text});\n"
+
+
+def render_dashboard(
+    portfolio: Portfolio,
+    paths: Paths,
+    title: str = "Portfolio dashboard",
+    page_size: int | None = None,
+) -> str:
+    """The portfolio dashboard page (Markdown): its first page when ``page_size`` splits it."""
+    return render_dashboard_pages(portfolio, paths, title, page_size).first
+
+
+def render_dashboard_pages(
+    portfolio: Portfolio,
+    paths: Paths,
+    title: str = "Portfolio dashboard",
+    page_size: int | None = None,
+) -> Paged:
+    """The portfolio dashboard: one page (Markdown) with every model up to ``page_size``
+    models (None: no limit); above it the first page keeps the summary (counts, trend, status
+    by unit, open risks) and the first ``page_size`` rows of the model table, and the other
+    rows go on pages of their own (render/paging.py), with the model index every page's
+    filters and sorting read (``dashboard_index_path``)."""
     page = paths.dashboard
     self_url = paths.relative(page, paths.page_url(page))
     levels = [Level.BREACH, Level.WARN, Level.OK]
-    rows = []
-    for m in sorted(portfolio.models, key=lambda m: (-m.status, m.charter.name.casefold(), m.id)):
-        gaps = sorted({_GAP_LABELS[f.code] for f in m.findings if f.code in _GAP_LABELS})
-        escalation_rank = (m.escalation.index + 1) if m.escalation.index is not None else 0
-        rows.append(
-            {
-                "m": m,
-                "url": paths.relative(page, paths.page_url(paths.model_page(m.id))),
-                "stage_order": _STAGE_ORDER[m.charter.lifecycle.stage],
-                "attention": [k for k in m.kpis if k.level > Level.OK],
-                "gaps_attention": [g for g in m.segments if g.level > Level.OK],
-                "attention_count": sum(1 for k in m.kpis if k.level > Level.OK)
-                + sum(1 for g in m.segments if g.level > Level.OK),
-                "breach_findings": len(m.findings_at(Level.BREACH)),
-                "warn_findings": len(m.findings_at(Level.WARN)),
-                "gaps": gaps,
-                "retraining_overdue": bool(m.retraining_due and m.retraining_due < m.as_of),
-                "due_sort": m.retraining_due.isoformat() if m.retraining_due else "9999",
-                "escalation_rank": escalation_rank,
-                "drift": m.drift,
-            }
+    ordered = dashboard_order(portfolio)
+    slices = chunks(ordered, page_size)
+    uris = page_uris(page, len(slices))
+    split = len(uris) > 1
+    units = _units_view(portfolio, self_url, levels)
+    out = Paged({})
+    start = 1
+    for k, (src, models) in enumerate(zip(uris, slices, strict=True), start=1):
+        rows = [
+            _dashboard_row(m, paths.relative(src, paths.page_url(paths.model_page(m.id))))
+            for m in models
+        ]
+        model_url = paths.relative(src, paths.page_url(paths.model_page("{id}")))
+        out.pages[src] = (
+            environment()
+            .get_template("dashboard.md.j2")
+            .render(
+                title=title,
+                first=k == 1,
+                models=rows,
+                total=len(ordered),
+                counts=portfolio.counts(),
+                trend=charts.trend_spec(portfolio_trend(portfolio)) if k == 1 else None,
+                levels=levels,
+                as_of=portfolio.as_of,
+                units=units,
+                risk_map=_risk_map_view(portfolio, paths, src) if k == 1 else None,
+                models_anchor=MODELS_ANCHOR,
+                pager=pager(
+                    paths,
+                    uris,
+                    k,
+                    start,
+                    len(rows),
+                    len(ordered),
+                    "models",
+                    "Pages of the model table",
+                ),
+                split=split,
+                summary_url=paths.relative(src, paths.page_url(page)),
+                index_url=paths.relative(src, dashboard_index_path(paths)) if split else "",
+                model_url=model_url,
+                page_size=page_size or len(ordered),
+            )
         )
-    return (
-        environment()
-        .get_template("dashboard.md.j2")
-        .render(
-            title=title,
-            models=rows,
-            counts=portfolio.counts(),
-            trend=charts.trend_spec(portfolio_trend(portfolio)),
-            levels=levels,
-            as_of=portfolio.as_of,
-            units=_units_view(portfolio, self_url, levels),
-            risk_map=_risk_map_view(portfolio, paths, page),
-            models_anchor=MODELS_ANCHOR,
-        )
-    )
+        start += len(rows)
+    if split:
+        out.files[dashboard_index_path(paths)] = _index_script(dashboard_index(portfolio))
+    return out
 
 
 def render_history(

@@ -4,7 +4,9 @@ It grows with the portfolio, so it is kept small: a summary row per model (its c
 counts per framework); for the two laws one matrix of models × obligations whose cells are a
 single attribute (the mark and its spoken word come from the stylesheet, ``content: "✓" /
 "evidenced"``); for the voluntary standards one row per subcategory or control with how many
-models it is evidenced, partial and missing for. The model pages hold the details.
+models it is evidenced, partial and missing for. The model pages hold the details. Above
+``page_size`` models the summary and the matrices are split into pages of that many models
+(render/paging.py); the standards' counts, which are over the whole portfolio, stay on the first.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from ..model.regulation import (
 from ..model.results import Portfolio
 from .env import environment
 from .pages import Paths
+from .paging import Paged, chunks, page_uris, pager
 
-__all__ = ["CELL_CODES", "CELL_WORDS", "render_regulation"]
+__all__ = ["CELL_CODES", "CELL_WORDS", "render_regulation", "render_regulation_pages"]
 
 # A matrix cell's code (its data-c attribute) and what it means; aipo.css draws the mark.
 CELL_CODES: dict[str, str] = {
@@ -45,14 +48,20 @@ CELL_WORDS: dict[str, tuple[str, str]] = {
 def render_regulation(
     portfolio: Portfolio, paths: Paths, shown: Sequence[str] = tuple(FRAMEWORK_TITLES)
 ) -> str:
-    """The regulation matrix page (Markdown). ``shown``: the policy's frameworks (one that
-    applies to no model says so)."""
-    page = paths.regulation
+    """The regulation matrix page (Markdown), every model on one page. ``shown``: the
+    policy's frameworks (one that applies to no model says so)."""
+    return render_regulation_pages(portfolio, paths, shown).first
+
+
+def render_regulation_pages(
+    portfolio: Portfolio,
+    paths: Paths,
+    shown: Sequence[str] = tuple(FRAMEWORK_TITLES),
+    page_size: int | None = None,
+) -> Paged:
+    """The regulation matrix (Markdown) in pages of ``page_size`` models (None: one page).
+    ``shown``: the policy's frameworks (one that applies to no model says so)."""
     models = [m for m in portfolio.models if m.coverage is not None]
-    urls = {
-        m.id: paths.relative(page, paths.page_url(paths.model_page(m.id))) + "#regulation"
-        for m in models
-    }
     columns: dict[str, dict[str, Obligation]] = {}
     for m in models:
         assert m.coverage is not None
@@ -60,46 +69,79 @@ def render_regulation(
             columns.setdefault(o.obligation.framework, {})[o.obligation.id] = o.obligation
     order = list(FRAMEWORK_TITLES)
     present = sorted(columns, key=lambda f: order.index(f) if f in order else len(order))
-    laws, standards = [], []
-    for framework in present:
-        obligations = sorted(columns[framework].values(), key=lambda o: _natural(o.id))
-        entry = {
-            "id": framework,
-            "title": FRAMEWORK_TITLES.get(framework, framework),
-            "obligations": obligations,
+    obligations = {f: sorted(columns[f].values(), key=lambda o: _natural(o.id)) for f in present}
+    standards = [
+        {
+            "id": f,
+            "title": FRAMEWORK_TITLES.get(f, f),
+            "obligations": obligations[f],
+            "counts": _per_obligation(models, obligations[f]),
         }
-        if framework in BINDING_FRAMEWORKS:
-            entry["rows"] = [
-                (m, urls[m.id], _cells(m.coverage.obligations, obligations))  # type: ignore[union-attr]
-                for m in models
-            ]
-            laws.append(entry)
-        else:
-            entry["counts"] = _per_obligation(models, obligations)
-            standards.append(entry)
-    summary = [
-        {"m": m, "url": urls[m.id], "counts": _counts(m.coverage.obligations)}  # type: ignore[union-attr]
-        for m in models
+        for f in present
+        if f not in BINDING_FRAMEWORKS
     ]
-    return (
-        environment()
-        .get_template("regulation.md.j2")
-        .render(
-            as_of=portfolio.as_of,
-            summary=summary,
-            present=present,
-            laws=laws,
-            standards=standards,
-            titles=FRAMEWORK_TITLES,
-            binding=BINDING_FRAMEWORKS,
-            unused=[
-                FRAMEWORK_TITLES[f] for f in shown if f in FRAMEWORK_TITLES and f not in columns
-            ],
-            words=CELL_WORDS,
-            crosswalk_url=paths.relative(page, f"{paths.crosswalk}/crosswalk.yaml"),
-            sources_url=paths.relative(page, f"{paths.crosswalk}/sources.yaml"),
+    slices = chunks(models, page_size)
+    uris = page_uris(paths.regulation, len(slices))
+    out = Paged({})
+    start = 1
+    for k, (page, chunk) in enumerate(zip(uris, slices, strict=True), start=1):
+        urls = {
+            m.id: paths.relative(page, paths.page_url(paths.model_page(m.id))) + "#regulation"
+            for m in chunk
+        }
+        laws = [
+            {
+                "id": f,
+                "title": FRAMEWORK_TITLES.get(f, f),
+                "obligations": obligations[f],
+                "rows": [
+                    (m, urls[m.id], _cells(m.coverage.obligations, obligations[f]))  # type: ignore[union-attr]
+                    for m in chunk
+                ],
+            }
+            for f in present
+            if f in BINDING_FRAMEWORKS
+        ]
+        summary = [
+            {"m": m, "url": urls[m.id], "counts": _counts(m.coverage.obligations)}  # type: ignore[union-attr]
+            for m in chunk
+        ]
+        out.pages[page] = (
+            environment()
+            .get_template("regulation.md.j2")
+            .render(
+                as_of=portfolio.as_of,
+                first=k == 1,
+                summary=summary,
+                present=present,
+                laws=laws,
+                standards=standards if k == 1 else [],
+                titles=FRAMEWORK_TITLES,
+                binding=BINDING_FRAMEWORKS,
+                unused=[
+                    FRAMEWORK_TITLES[f] for f in shown if f in FRAMEWORK_TITLES and f not in columns
+                ]
+                if k == 1
+                else [],
+                words=CELL_WORDS,
+                crosswalk_url=paths.relative(page, f"{paths.crosswalk}/crosswalk.yaml"),
+                sources_url=paths.relative(page, f"{paths.crosswalk}/sources.yaml"),
+                pager=pager(
+                    paths,
+                    uris,
+                    k,
+                    start,
+                    len(chunk),
+                    len(models),
+                    "models",
+                    "Pages of the regulation matrix",
+                ),
+                first_url=paths.relative(page, paths.page_url(paths.regulation)),
+                standard_ids=[f["id"] for f in standards],
+            )
         )
-    )
+        start += len(chunk)
+    return out
 
 
 def _cells(coverage: Sequence[ObligationCoverage], columns: Sequence[Obligation]) -> str:

@@ -317,7 +317,9 @@
     return cell.hasAttribute("data-value") ? cell.getAttribute("data-value") : cell.textContent.trim();
   }
 
-  function makeSortable(table) {
+  // onSort(index, numeric, ascending), when given, sorts instead of reordering the table's rows
+  // (a dashboard split into pages sorts every model of its index).
+  function makeSortable(table, onSort) {
     if (table.hasAttribute("data-aipo-ready")) return;
     table.setAttribute("data-aipo-ready", "");
     var headers = table.querySelectorAll("thead th");
@@ -331,6 +333,7 @@
         var ascending = th.getAttribute("aria-sort") !== "ascending";
         headers.forEach(function (other) { other.setAttribute("aria-sort", "none"); });
         th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        if (onSort) { onSort(index, numeric, ascending); return; }
         var rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b) {
           var x = cellValue(a, index), y = cellValue(b, index);
@@ -347,10 +350,150 @@
     });
   }
 
+  // --- A dashboard split into pages (render/pages.py, render_dashboard_pages): each page holds
+  // page_size rows of the model table and a pager of links, so it reads without JavaScript.
+  // With it, the filters and the sorting apply to every model: the page loads the model index
+  // (dashboard-index.js, a script so that it loads from disk too) on the first filter or sort,
+  // and draws the matching rows from it, page_size at a time, with a pager of its own.
+
+  function node(tag, cls, text) {
+    var el = document.createElement(tag);
+    if (cls) el.className = cls;
+    if (text !== undefined && text !== null) el.textContent = text;
+    return el;
+  }
+
+  // One index row (see dashboard_index in render/pages.py) as the table row the page draws.
+  function indexRow(data, r, modelUrl) {
+    var level = data.levels[r[2]];
+    var tr = document.createElement("tr");
+    tr.className = "aipo-row-" + level[1];
+    tr.setAttribute("data-status", level[0]);
+    tr.setAttribute("data-unit", data.units[r[7]]);
+    tr.setAttribute("data-model", r[0]);
+    function cell(label, value) {
+      var td = document.createElement("td");
+      td.setAttribute("data-label", label);
+      if (value !== undefined) td.setAttribute("data-value", String(value));
+      tr.appendChild(td);
+      return td;
+    }
+    function add(td) {
+      for (var i = 1; i < arguments.length; i++) {
+        var child = arguments[i];
+        td.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      }
+    }
+    var td = cell("Model", r[1]);
+    var link = node("a");
+    link.href = modelUrl.replace("{id}", encodeURIComponent(r[0]));
+    link.appendChild(node("strong", null, r[1]));
+    add(td, link, node("br"), node("code", "aipo-quiet", r[0]));
+    td = cell("Status", r[2]);
+    add(td, node("span", "aipo-pill aipo-pill-" + level[1], level[0]));
+    if (r[3]) add(td, node("br"), node("span", "aipo-quiet", r[3] === "?" ? "since: unknown" : "since " + r[3]));
+    [[4, "Performing?"], [5, "Governed?"]].forEach(function (q) {
+      var answer = data.answers[r[q[0]]];
+      var c = cell(q[1], answer[2]);
+      c.className = "aipo-verdict-cell";
+      c.setAttribute("data-answer", answer[3]);
+      add(c, node("span", "aipo-pill aipo-pill-answer aipo-answer-" + answer[1], answer[0]));
+    });
+    cell("Stage", r[6]).textContent = data.stages[r[6]];
+    cell("Business unit").textContent = data.units[r[7]];
+    cell("AI Product Owner").textContent = data.owners[r[8]];
+    td = cell("KPIs needing attention", r[9].length);
+    r[9].forEach(function (k) { add(td, node("span", "aipo-pill aipo-pill-" + data.levels[k[1]][1], k[0]), " "); });
+    if (!r[9].length) add(td, node("span", "aipo-quiet", "none"));
+    td = cell("Compliance", r[10] * 1000 + r[11]);
+    if (r[10]) add(td, node("span", "aipo-pill aipo-pill-breach", r[10] + " breach"), " ");
+    if (r[11]) add(td, node("span", "aipo-pill aipo-pill-warn", r[11] + " warn"));
+    if (!r[10] && !r[11]) add(td, node("span", "aipo-quiet", "none"));
+    if (r[12].length) {
+      add(td, node("br"), node("span", "aipo-quiet", r[12].map(function (g) { return data.gaps[g]; }).join(", ")));
+    }
+    var drift = r[13];
+    td = cell("Data drift", drift ? drift[2] : -1);
+    if (drift) {
+      var dl = data.levels[drift[0]];
+      add(td, node("span", "aipo-pill aipo-pill-" + dl[1], dl[0]));
+      if (drift[1]) add(td, node("br"), node("span", "aipo-quiet", drift[1] + " of inputs"));
+    } else {
+      add(td, node("span", "aipo-quiet", "not monitored"));
+    }
+    var re = r[14];
+    td = cell("Retraining", re[1] || "9999");
+    if (re[3] && re[0]) add(td, "last " + re[0], node("br"));
+    if (re[1]) {
+      add(td, "next " + re[1]);
+      if (re[2]) add(td, " ", node("span", "aipo-pill aipo-pill-breach", "overdue"));
+    } else if (!re[3]) {
+      add(td, node("span", "aipo-missing", "no schedule"));
+    }
+    td = cell("Escalation", r[15][0]);
+    if (r[15][1]) td.textContent = r[15][1]; else add(td, node("span", "aipo-quiet", "\u2014"));
+    return tr;
+  }
+
+  // What the text filter matches in an index row: the words its table row shows.
+  function indexText(data, r) {
+    var re = r[14];
+    return [
+      r[0], r[1], data.levels[r[2]][0], r[3], data.answers[r[4]][0], data.answers[r[5]][0],
+      data.stages[r[6]], data.units[r[7]], data.owners[r[8]],
+      r[9].map(function (k) { return k[0]; }).join(" "),
+      r[12].map(function (g) { return data.gaps[g]; }).join(" "),
+      r[13] ? data.levels[r[13][0]][0] + " " + r[13][1] : "not monitored",
+      re[0], re[1], re[2] ? "overdue" : "", re[3] ? "" : "no schedule", r[15][1]
+    ].join(" ").toLowerCase();
+  }
+
+  // The value each column sorts an index row by: the data-value its table cell carries (or
+  // its text), as makeSortable reads them.
+  function indexKey(data, r, column) {
+    switch (column) {
+      case 0: return r[1];
+      case 1: return r[2];
+      case 2: return data.answers[r[4]][2];
+      case 3: return data.answers[r[5]][2];
+      case 4: return r[6];
+      case 5: return data.units[r[7]];
+      case 6: return data.owners[r[8]];
+      case 7: return r[9].length;
+      case 8: return r[10] * 1000 + r[11];
+      case 9: return r[13] ? r[13][2] : -1;
+      case 10: return r[14][1] || "9999";
+      default: return r[15][0];
+    }
+  }
+
+  function loadIndex(table) {
+    if (!table.aipoIndex) {
+      var url = new URL(table.getAttribute("data-aipo-index"), document.baseURI).href;
+      table.aipoIndex = loadDataScript(url).then(function (data) {
+        data.text = data.rows.map(function (r) { return indexText(data, r); });
+        return data;
+      }, function (err) {
+        table.aipoIndex = null;
+        throw err;
+      });
+    }
+    return table.aipoIndex;
+  }
+
   function setupDashboard(root) {
     var table = root.querySelector(".aipo-dashboard table");
     if (!table) return;
-    makeSortable(table);
+    var paged = table.hasAttribute("data-aipo-index");
+    // The sorting of a dashboard split into pages: every model's index row (sortPaged below).
+    var view = { column: -1, numeric: false, ascending: true, page: 0 };
+    makeSortable(table, paged ? function (column, numeric, ascending) {
+      view.column = column;
+      view.numeric = numeric;
+      view.ascending = ascending;
+      view.page = 0;
+      apply();
+    } : null);
     if (table.hasAttribute("data-aipo-filters")) return;
     table.setAttribute("data-aipo-filters", "");
     var input = root.querySelector(".aipo-filter-input");
@@ -360,6 +503,13 @@
     var summary = root.querySelector(".aipo-filter-summary");
     var clear = root.querySelector(".aipo-filter-clear");
     var rows = table.tBodies[0].rows;
+    var serverRows = Array.prototype.slice.call(rows);
+    var serverPager = root.querySelector(".aipo-pager");
+    var total = paged ? parseInt(table.getAttribute("data-aipo-total"), 10) : rows.length;
+    var pageSize = paged ? parseInt(table.getAttribute("data-aipo-page-size"), 10) : rows.length;
+    var clientPager = null;
+    var pagerFocus = "";  // the pager button to focus once the next page is drawn
+    var collator = new Intl.Collator(undefined, { sensitivity: "base" });
     // The filters live in the URL's query string (documented in the guide, "The dashboard"):
     // ?status=BREACH&unit=Payments&text=fraud. Not "q": Material's search opens on that one.
     // Values are only ever compared, set as form values or written as text, never as HTML.
@@ -392,11 +542,123 @@
       if (clear) clear.hidden = parts.length === 0;
       if (!summary) return;
       summary.textContent = parts.length
-        ? "Showing " + shown + " of " + rows.length + " models: " + parts.join(" \u00b7 ") + "."
+        ? "Showing " + shown.toLocaleString("en") + " of " + total.toLocaleString("en") + " models: " +
+          parts.join(" \u00b7 ") + "."
         : "";
     }
 
+    // The pager of the rows drawn from the index: buttons, since these pages have no address.
+    function showClientPager(count) {
+      var pages = Math.max(1, Math.ceil(count / pageSize));
+      if (!clientPager) {
+        clientPager = node("nav", "aipo-pager aipo-pager-client");
+        clientPager.setAttribute("aria-label", "Pages of the matching models");
+        var wrap = table.closest(".aipo-dashboard") || table;
+        wrap.parentNode.insertBefore(clientPager, wrap.nextSibling);
+      }
+      clientPager.textContent = "";
+      clientPager.hidden = count <= pageSize;
+      function button(label, page, rel) {
+        var b = node("button", "aipo-pager-button", label);
+        b.type = "button";
+        b.setAttribute("data-rel", rel);
+        b.disabled = page < 0 || page >= pages || page === view.page;
+        b.addEventListener("click", function () {
+          view.page = page;
+          pagerFocus = rel;
+          apply();
+          table.scrollIntoView({ block: "start" });
+        });
+        return b;
+      }
+      var first = view.page * pageSize + 1;
+      var last = Math.min(count, first + pageSize - 1);
+      var where = node("span", "aipo-pager-where", "Page " + (view.page + 1) + " of " + pages + " ");
+      where.appendChild(node("span", "aipo-quiet", "(models " + first.toLocaleString("en") + "\u2013" +
+        last.toLocaleString("en") + " of " + count.toLocaleString("en") + ")"));
+      [button("\u00ab First", 0, "first"), button("\u2039 Previous", view.page - 1, "prev"), where,
+       button("Next \u203a", view.page + 1, "next"), button("Last \u00bb", pages - 1, "last")]
+        .forEach(function (el, i) {
+          if (i) clientPager.appendChild(document.createTextNode(" "));
+          clientPager.appendChild(el);
+        });
+      // The buttons were drawn again: keep the keyboard on the pager (the same button, or the
+      // first one still enabled), without scrolling away from the new rows.
+      if (pagerFocus) {
+        var again = clientPager.querySelector('[data-rel="' + pagerFocus + '"]:not(:disabled)') ||
+                    clientPager.querySelector("button:not(:disabled)");
+        pagerFocus = "";
+        if (again) again.focus({ preventScroll: true });
+      }
+    }
+
+    function showServerRows() {
+      var body = table.tBodies[0];
+      if (body.getAttribute("data-aipo-drawn") === null) return;
+      body.removeAttribute("data-aipo-drawn");
+      body.textContent = "";
+      serverRows.forEach(function (row) { row.hidden = false; body.appendChild(row); });
+      if (serverPager) serverPager.hidden = false;
+      if (clientPager) clientPager.hidden = true;
+    }
+
+    function applyPaged() {
+      var active = state.status || state.unit || state.text || view.column >= 0;
+      if (!active) {
+        showServerRows();
+        if (empty) empty.hidden = true;
+        describe(total);
+        return;
+      }
+      table.setAttribute("aria-busy", "true");
+      loadIndex(table).then(function (data) {
+        var text = state.text.toLowerCase();
+        var status = state.status;
+        var unit = state.unit;
+        var matches = [];
+        data.rows.forEach(function (r, i) {
+          if (status && data.levels[r[2]][0] !== status) return;
+          if (unit && data.units[r[7]] !== unit) return;
+          if (text && data.text[i].indexOf(text) === -1) return;
+          matches.push(r);
+        });
+        if (view.column >= 0) {
+          var column = view.column, numeric = view.numeric, sign = view.ascending ? 1 : -1;
+          var keyed = matches.map(function (r, i) { return [indexKey(data, r, column), i, r]; });
+          keyed.sort(function (a, b) {
+            var cmp = numeric ? (parseFloat(a[0]) || 0) - (parseFloat(b[0]) || 0)
+                              : collator.compare(String(a[0]), String(b[0]));
+            return sign * cmp || a[1] - b[1];
+          });
+          matches = keyed.map(function (k) { return k[2]; });
+        }
+        var pages = Math.max(1, Math.ceil(matches.length / pageSize));
+        if (view.page >= pages) view.page = pages - 1;
+        var body = table.tBodies[0];
+        var fragment = document.createDocumentFragment();
+        var modelUrl = table.getAttribute("data-aipo-model-url") || "";
+        matches.slice(view.page * pageSize, (view.page + 1) * pageSize).forEach(function (r) {
+          fragment.appendChild(indexRow(data, r, modelUrl));
+        });
+        body.textContent = "";
+        body.appendChild(fragment);
+        body.setAttribute("data-aipo-drawn", "");
+        if (serverPager) serverPager.hidden = true;
+        showClientPager(matches.length);
+        if (empty) empty.hidden = matches.length !== 0;
+        describe(matches.length);
+        table.removeAttribute("aria-busy");
+      }).catch(function (err) {
+        table.removeAttribute("aria-busy");
+        if (summary) {
+          summary.textContent = "The filters could not load the model index: " +
+            (err && err.message ? err.message : err) + ". This page shows its own rows only.";
+        }
+      });
+    }
+
     function apply() {
+      if (paged) { applyPaged(); return; }
       var text = state.text.toLowerCase();
       var shown = 0;
       Array.prototype.forEach.call(rows, function (row) {
@@ -434,7 +696,7 @@
       state.text = value("text");
     }
 
-    function changed() { apply(); writeUrl(); }
+    function changed() { view.page = 0; apply(); writeUrl(); }
 
     buttons.forEach(function (button) {
       button.addEventListener("click", function () {

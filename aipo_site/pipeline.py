@@ -26,15 +26,16 @@ from .render.incidents import render_incident_log
 from .render.pages import (
     SEARCHABLE_SECTIONS,
     Paths,
-    render_dashboard,
+    render_dashboard_pages,
     render_history,
     render_model_page,
-    render_risk_register,
+    render_risk_register_pages,
     render_stamp,
 )
+from .render.paging import DEFAULT_PAGE_SIZE, MIN_PAGE_SIZE
 from .render.people import render_people_index, render_person_page
 from .render.reference import SCHEMA_MODELS, render_reference, schema_files
-from .render.regulation import render_regulation
+from .render.regulation import render_regulation_pages
 
 __all__ = [
     "AS_OF_ENV",
@@ -47,8 +48,10 @@ __all__ = [
     "portal_options",
     "read_charter_log",
     "read_provenance",
+    "render_model",
     "resolve_as_of",
     "source_revision",
+    "split_pages",
     "standalone_page",
 ]
 
@@ -86,6 +89,8 @@ class PortalOptions:
     assets: bool = True
     # Keep generated HTML out of Python-Markdown and the search index (see render/blocks.py).
     split_blocks: bool = False
+    # Rows per page of the portfolio pages that list every model (render/paging.py).
+    page_size: int = DEFAULT_PAGE_SIZE
 
 
 HISTORY_LIMIT = 20
@@ -151,6 +156,8 @@ class Portal:
     files: dict[str, str]  # src_uri -> other content (CSV, SVG, JSON, JS, CSS)
     model_pages: dict[str, str] = field(default_factory=dict)  # model id -> src_uri
     person_pages: list[str] = field(default_factory=list)  # owner pages' src_uri (not the index)
+    # Pages 2.. of the portfolio pages split into pages (reached by their pager, not the nav).
+    paged_pages: list[str] = field(default_factory=list)
     dashboard: str = "dashboard.md"
     # HTML blocks of generated pages, by src_uri: put back after Markdown (indexed by search)
     # or into the final HTML (deferred); see render/blocks.py.
@@ -190,27 +197,34 @@ def render_portal(
     portfolio: Portfolio,
     options: PortalOptions,
     provenance: Provenance | None = None,
+    rendered: Mapping[str, tuple[str, dict[str, str]]] | None = None,
 ) -> Portal:
-    """Render every generated page and file from evaluated results."""
+    """Render every generated page and file from evaluated results.
+
+    ``rendered``: model pages already rendered (model id -> what :func:`render_model` returns),
+    from the cache or render workers (aipo_site/incremental.py); the others are rendered here.
+    """
     provenance = provenance or Provenance()
     paths = options.paths
     pages: dict[str, str] = {}
     files: dict[str, str] = {}
     model_pages: dict[str, str] = {}
     for result in portfolio.models:
-        history = (
-            provenance.histories.get(result.path, []) if provenance.histories is not None else None
-        )
-        sections = [render_history(history, result.path, HISTORY_LIMIT, provenance.shallow)]
-        page, data = render_model_page(result, paths, sections, repo.people, repo.policy)
+        done = rendered.get(result.id) if rendered is not None else None
+        page, data = done or render_model(result, repo, paths, provenance)
         src = paths.model_page(result.id)
         pages[src] = page
         model_pages[result.id] = src
         files.update(data)
-    pages[paths.dashboard] = render_dashboard(portfolio, paths, title=options.dashboard_title)
+    size = options.page_size
+    dashboard = render_dashboard_pages(portfolio, paths, options.dashboard_title, size)
     pages[paths.incidents] = _incident_log(portfolio, paths, repo)
-    pages[paths.risks] = render_risk_register(portfolio, paths, repo.people)
-    pages[paths.regulation] = render_regulation(portfolio, paths, repo.policy.regulation.frameworks)
+    risks = render_risk_register_pages(portfolio, paths, repo.people, size)
+    frameworks = repo.policy.regulation.frameworks
+    regulation = render_regulation_pages(portfolio, paths, frameworks, size)
+    for paged in (dashboard, risks, regulation):
+        pages.update(paged.pages)
+        files.update(paged.files)
     person_pages = _people_pages(portfolio, paths)
     pages.update(person_pages)
     if options.reference:
@@ -241,17 +255,36 @@ def render_portal(
         files=files,
         model_pages=model_pages,
         person_pages=[p for p in person_pages if p != paths.people_index],
+        paged_pages=[*dashboard.more, *risks.more, *regulation.more],
         dashboard=paths.dashboard,
         stamp=stamp,
         provenance=provenance,
     )
     if options.split_blocks:
-        for i, src in enumerate([*model_pages.values(), paths.dashboard]):
-            split = split_page(pages[src], prefix=f"{i}x", searchable=SEARCHABLE_SECTIONS)
-            pages[src] = split.markdown
-            portal.indexed[src] = split.indexed
-            portal.deferred[src] = split.deferred
+        split_pages(portal, [*model_pages.values(), *dashboard.pages])
     return portal
+
+
+def split_pages(portal: Portal, srcs: list[str]) -> None:
+    """Move the HTML blocks of the pages ``srcs`` into ``portal.indexed`` and ``deferred`` (see
+    render/blocks.py), numbering the pages in that order (model pages first, from 0: the build
+    cache splits cached model pages again the same way)."""
+    for i, src in enumerate(srcs):
+        split = split_page(portal.pages[src], prefix=f"{i}x", searchable=SEARCHABLE_SECTIONS)
+        portal.pages[src] = split.markdown
+        portal.indexed[src] = split.indexed
+        portal.deferred[src] = split.deferred
+
+
+def render_model(
+    result: ModelResult, repo: Repository, paths: Paths, provenance: Provenance
+) -> tuple[str, dict[str, str]]:
+    """One model's page (Markdown) and the files beside it, with its History section."""
+    history = (
+        provenance.histories.get(result.path, []) if provenance.histories is not None else None
+    )
+    sections = [render_history(history, result.path, HISTORY_LIMIT, provenance.shallow)]
+    return render_model_page(result, paths, sections, repo.people, repo.policy)
 
 
 # The reference page of each file aipo reads: name (of the page and its schema) -> title and
@@ -388,12 +421,19 @@ def portal_options(
                 if f.type in ("str", str) and f.name != "docs_prefix"
             },
         )
+    page_size = settings.get("page_size", DEFAULT_PAGE_SIZE)
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < MIN_PAGE_SIZE:
+        raise ConfigError(
+            f"plugins.aipo.page_size: expected a whole number of at least {MIN_PAGE_SIZE}, "
+            f"found {page_size!r}"
+        )
     return PortalOptions(
         layout=layout,
         paths=paths,
         dashboard_title=str(settings["dashboard_title"]),
         reference=bool(settings["reference"]),
         split_blocks=True,
+        page_size=page_size,
     )
 
 

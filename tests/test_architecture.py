@@ -21,6 +21,9 @@ FORBIDDEN = {
     "evaluate": {"load", "render", "pipeline", "diff", "cli", "mkdocs_plugin"},
     "render": {"load", "evaluate", "pipeline", "diff", "cli", "mkdocs_plugin"},
     "pipeline": {"diff", "cli", "mkdocs_plugin"},
+    # The build cache's keys and storage; the cached, parallel build over the pipeline.
+    "cache": {"evaluate", "render", "pipeline", "incremental", "diff", "cli", "mkdocs_plugin"},
+    "incremental": {"diff", "cli", "mkdocs_plugin"},
     "diff": {"cli", "mkdocs_plugin"},
     "cli": {"mkdocs_plugin"},
 }

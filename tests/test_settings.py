@@ -191,6 +191,7 @@ def test_paths_are_relative_to_the_config_folder(tmp_path):
         decisions="docs-site/content/decisions",
         reviews="docs-site/content/reviews",
         incidents="docs-site/content/incidents",
+        sources="docs-site/content/sources.yaml",
     )
 
 

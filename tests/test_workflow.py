@@ -32,6 +32,9 @@ EXERCISED: dict[tuple[str, str], set[str]] = {
     # tests/test_evidence.py builds and verifies packs (--rev, --as-of, --out); the publish step
     # that runs `aipo evidence build` when freezing a version is run by tests/test_versioning.py
     ("aipo", "evidence"): {"--rev", "--out"},
+    # tests/test_collect.py runs `aipo collect` through the CLI (incremental, --full, failures);
+    # the publish job's "Collect metric sources" step is run below as written
+    ("aipo", "collect"): set(),
     # tests/test_versioning.py runs the publish step's script itself
     ("mike", "deploy"): {"--push", "--update-aliases", "--title"},
     ("mike", "set-default"): {"--push"},
@@ -147,6 +150,25 @@ def test_publish_steps(workflow: dict) -> None:
     assert any("mike" in s.get("run", "") and "pip install" in s["run"] for s in steps)
 
 
+def test_publish_keeps_the_build_cache_between_runs(workflow: dict) -> None:
+    from aipo_site.mkdocs_plugin.plugin import DEFAULT_CACHE_DIR
+
+    steps = workflow["jobs"]["publish"]["steps"]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    publish = next(s for s in steps if s.get("name") == "Publish with mike")
+    # Restored before anything builds the portal, at the folder the plugin uses by default.
+    assert steps.index(cache) < steps.index(publish)
+    assert cache["with"]["path"] == DEFAULT_CACHE_DIR
+    # A key per run (GitHub caches are immutable), the newest earlier one restored by prefix.
+    key, prefix = cache["with"]["key"], cache["with"]["restore-keys"].strip()
+    assert "github.run_id" in key and key.startswith(prefix)
+    mkdocs_yml = yaml.safe_load(
+        re.sub(r"!ENV \[[^]]*\]", "x", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    )
+    aipo = next(p["aipo"] for p in mkdocs_yml["plugins"] if isinstance(p, dict) and "aipo" in p)
+    assert "cache_dir" not in aipo  # the demo uses the default the workflow caches
+
+
 def test_every_command_is_one_the_tests_run(workflow: dict) -> None:
     found = [argv for script in run_scripts(workflow) for argv in commands(script)]
     assert len(found) >= 6  # the parser sees the commands (a guard that saw none could not fail)
@@ -257,3 +279,87 @@ def test_every_run_evaluates_the_day_it_runs(workflow: dict, job: str, tmp_path)
     )
     today = dt.datetime.now(dt.UTC).date().isoformat()
     assert github_env.read_text() == f"AIPO_AS_OF={today}\n"
+
+
+@pytest.mark.build
+def test_the_collect_step_commits_what_changed_and_survives_a_failing_source(
+    workflow: dict, demo_git_repo: GitRepo, tmp_path: Path
+) -> None:
+    """Run the publish job's "Collect metric sources" step, as written, in a checkout of the
+    demo with an origin to push to."""
+    step = next(
+        s for s in workflow["jobs"]["publish"]["steps"] if s.get("name") == "Collect metric sources"
+    )
+    assert (
+        "hashFiles('content/sources.yaml')" in step["if"] and "inputs.version == ''" in step["if"]
+    )
+    steps = workflow["jobs"]["publish"]["steps"]
+    names = [s.get("name") for s in steps]
+    assert names.index("Evaluation date") < names.index("Collect metric sources")
+    assert names.index("Collect metric sources") < names.index("Publish with mike")
+    assert names.index("Publish with mike") < names.index("Report a failed metric source")
+    origin = tmp_path / "origin.git"
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(demo_git_repo.path), str(origin)], check=True
+    )
+    repo = demo_git_repo
+    repo.git("remote", "add", "origin", str(origin))
+    manifest = "metrics/supply-chain-forecast/collected.json"
+    committed = repo.read(manifest)
+    (repo.path / manifest).unlink()
+    repo.commit("Lose the manifest")
+    repo.git("push", "-q", "origin", "HEAD:main")
+    github_env = tmp_path / "github_env"
+
+    def run() -> subprocess.CompletedProcess[str]:
+        github_env.write_text("")
+        env = {
+            **os.environ,
+            **{k: str(v) for k, v in step["env"].items()},
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_ENV": str(github_env),
+        }
+        return subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            cwd=repo.path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    def origin_log() -> list[str]:
+        out = subprocess.run(
+            ["git", "--git-dir", str(origin), "log", "--format=%s%x09%an", "main"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout.splitlines()
+
+    done = run()
+    assert done.returncode == 0, done.stderr
+    assert origin_log()[0] == "Collected metric sources (aipo collect)\tgithub-actions[bot]"
+    shown = subprocess.run(
+        ["git", "--git-dir", str(origin), "show", f"main:{manifest}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout == committed  # the demo's as_of pins the last day collected
+    assert github_env.read_text() == ""
+    before = origin_log()
+    assert run().returncode == 0
+    assert origin_log() == before  # nothing changed: no commit
+    # A source that fails: the step passes (the portal is published), the job is marked failed.
+    repo.replace(
+        "content/sources.yaml",
+        "path: data/supply-chain/forecasts.parquet",
+        "path: data/nowhere.parquet",
+    )
+    repo.commit("Break the source")
+    files = {p: p.read_bytes() for p in (repo.path / "metrics").rglob("*") if p.is_file()}
+    done = run()
+    assert done.returncode == 0, done.stderr
+    assert "aipo collect: source 'forecast-log'" in done.stderr
+    assert github_env.read_text() == "AIPO_COLLECT_FAILED=1\n"
+    assert {p: p.read_bytes() for p in (repo.path / "metrics").rglob("*") if p.is_file()} == files

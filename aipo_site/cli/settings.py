@@ -56,6 +56,7 @@ PLUGIN_DEFAULTS: dict[str, Any] = {
     "decisions": "content/decisions",
     "reviews": "content/reviews",
     "incidents": "content/incidents",
+    "sources": "content/sources.yaml",
     "as_of": None,
     "models_dir": "models",
     "dashboard": "dashboard.md",
@@ -65,6 +66,8 @@ PLUGIN_DEFAULTS: dict[str, Any] = {
     "reference": True,
     "reference_dir": "reference",
     "people_dir": "people",
+    "page_size": 100,
+    "cache_dir": ".cache/aipo",
     "nav_section": "Models",
     "nav_group_by": "business_unit",
 }
@@ -72,6 +75,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "enabled": (bool,),
     "reference": (bool,),
     "as_of": (str, dt.date),
+    "cache_dir": (str, bool),
 }
 _CHOICES = {"nav_group_by": ("business_unit", "stage", "none")}
 
@@ -325,6 +329,7 @@ def read_settings(
         decisions=_rebase(options["decisions"], base, root_final),
         reviews=_rebase(options["reviews"], base, root_final),
         incidents=_rebase(options["incidents"], base, root_final),
+        sources=_rebase(options["sources"], base, root_final),
     )
     for name, value in (overrides or {}).items():
         if value is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import replace
 
 from ..errors import InputError, InputErrors
@@ -132,7 +133,10 @@ def evaluate_model(
 
 
 def evaluate_repository(
-    repo: Repository, as_of: dt.date, history: CharterHistory | None = None
+    repo: Repository,
+    as_of: dt.date,
+    history: CharterHistory | None = None,
+    known: Mapping[str, ModelResult] | None = None,
 ) -> Portfolio:
     """Evaluate every model of a loaded repository on the same date.
 
@@ -141,9 +145,15 @@ def evaluate_repository(
 
     Input conflicts that only show once the policy is applied (a KPI without a direction, thresholds
     in the wrong order) are collected across all models and raised together.
+
+    ``known``: results already known for some models, by charter path (the build cache's, whose
+    key covers every input of the model's evaluation); they are used as they are.
     """
     results, errors = [], []
     for model in repo.models:
+        if known is not None and model.path in known:
+            results.append(known[model.path])
+            continue
         try:
             results.append(
                 evaluate_model(

@@ -21,6 +21,7 @@ class AipoConfig(base.Config):
     decisions = c.Type(str, default="content/decisions")
     reviews = c.Type(str, default="content/reviews")
     incidents = c.Type(str, default="content/incidents")
+    sources = c.Type(str, default="content/sources.yaml")
 
     # Evaluation date: YYYY-MM-DD or "today"; unset means $AIPO_AS_OF, else today.
     as_of = c.Optional(c.Type((str, dt.date)))
@@ -34,6 +35,12 @@ class AipoConfig(base.Config):
     reference = c.Type(bool, default=True)
     reference_dir = c.Type(str, default="reference")
     people_dir = c.Type(str, default="people")
+    # Rows per page of the pages that list every model (dashboard table, risk register,
+    # regulation matrix); a longer list is split into pages of this many rows (at least 10).
+    page_size = c.Type(int, default=100)
+
+    # Cache of evaluated and rendered models, relative to the folder of mkdocs.yml (false: none).
+    cache_dir = c.Type((str, bool), default=".cache/aipo")
 
     # Navigation: model pages go in one section, grouped so the nav stays small with many models.
     nav_section = c.Type(str, default="Models")

@@ -36,7 +36,6 @@ import dataclasses
 import hashlib
 import os
 import pickle
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .atomic import write_atomic
 from .errors import InputError
 from .load.metrics import MAX_CSV_BYTES
 from .load.source import Source
@@ -214,14 +214,7 @@ class PortalCache:
         try:
             self._make_folder()
             data = header + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(path, data, temp_prefix=".tmp-")
         except (OSError, pickle.PicklingError):
             return
         self.used.add(path.name)

@@ -39,14 +39,13 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_atomic
 from ..errors import ConfigError, InputError, InputErrors
 from ..load.people import load_people
 from ..load.source import WorkingTree
@@ -226,15 +225,7 @@ def summary_csv(run: CheckRun, revision: Revision | None) -> str:
 
 def _write(path: Path, text: str) -> None:
     """Write atomically: a reader never sees half a file, a failure leaves the old one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"))
 
 
 def _people(settings: Settings) -> PeopleDirectory | None:

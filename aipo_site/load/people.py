@@ -20,9 +20,9 @@ from ..model.charter import Charter, Contact, is_person_key
 from ..model.document import YamlDocument, dotted
 from ..model.people import PeopleDirectory, PersonRef, person_refs
 from ..model.policy import Policy
+from .records import read_optional_yaml
 from .source import Source
 from .validate import validate_document
-from .yamlfile import MAX_BYTES, parse_yaml
 
 __all__ = [
     "check_people",
@@ -38,17 +38,8 @@ def load_people(
 ) -> tuple[PeopleDirectory | None, YamlDocument | None]:
     """The directory at ``path``; (None, None) when there is no such file. Problems are appended
     to ``errors``."""
-    try:
-        raw = source.read_bytes(path, MAX_BYTES)
-    except FileNotFoundError:
-        return None, None
-    except InputError as e:
-        errors.append(e)
-        return None, None
-    try:
-        doc = parse_yaml(raw, path)
-    except InputError as e:
-        errors.append(e)
+    _found, doc = read_optional_yaml(source, path, errors)
+    if doc is None:
         return None, None
     if doc.data is None:  # an empty file: an empty directory
         return PeopleDirectory(), doc

@@ -48,6 +48,21 @@ def read_document(
     return None if obj is None else (obj, doc)
 
 
+def read_optional_yaml(
+    source: Source, path: str, errors: list[InputError]
+) -> tuple[bool, YamlDocument | None]:
+    """An optional YAML file (the policy, the people directory, the sources): ``(False, None)``
+    when there is no such file; ``(True, None)`` when it cannot be read or parsed, with the
+    problem appended to ``errors``; else ``(True, document)``."""
+    try:
+        return True, parse_yaml(source.read_bytes(path, MAX_BYTES), path)
+    except FileNotFoundError:
+        return False, None
+    except InputError as e:
+        errors.append(e)
+        return True, None
+
+
 def unknown_model(value: str, ids: set[str]) -> str:
     """The message for a record's `model` that is no charter's id ("did you mean")."""
     close = difflib.get_close_matches(value, sorted(ids), n=1, cutoff=0.6)

@@ -24,12 +24,12 @@ from .drift import read_drift_inputs
 from .incidents import load_incidents
 from .metrics import MAX_CSV_BYTES, empty_frame, parse_metric_csv
 from .people import check_people, check_policy_people, fill_owners, load_people
-from .records import read_document
+from .records import read_document, read_optional_yaml
 from .reviews import load_reviews
 from .source import Source
 from .sources import check_source_refs, load_sources
 from .validate import validate_document
-from .yamlfile import MAX_BYTES, YamlDocument, parse_yaml
+from .yamlfile import YamlDocument
 
 __all__ = ["Layout", "ModelInputs", "Repository", "load_repository", "unused_metrics"]
 
@@ -210,18 +210,11 @@ def unused_metrics(charter: Charter, frame: pd.DataFrame) -> list[str]:
 def _load_policy(
     source: Source, path: str, errors: list[InputError]
 ) -> tuple[Policy | None, YamlDocument | None]:
-    try:
-        raw = source.read_bytes(path, MAX_BYTES)
-    except FileNotFoundError:
+    found, doc = read_optional_yaml(source, path, errors)
+    if not found:
         # No policy file: every charter is held to an empty policy (no inherited rules).
         return Policy(), None
-    except InputError as e:
-        errors.append(e)
-        return None, None
-    try:
-        doc = parse_yaml(raw, path)
-    except InputError as e:
-        errors.append(e)
+    if doc is None:
         return None, None
     policy, problems = validate_document(doc, Policy, "policy")
     errors.extend(problems)

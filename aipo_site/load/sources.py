@@ -18,9 +18,9 @@ from ..errors import InputError, snippet
 from ..model.charter import Charter
 from ..model.document import YamlDocument
 from ..model.sources import DuckDbSource, SourcesFile, SparkSource
+from .records import read_optional_yaml
 from .source import Source
 from .validate import _convert
-from .yamlfile import MAX_BYTES, parse_yaml
 
 __all__ = ["check_source_refs", "load_sources", "source_refs"]
 
@@ -30,17 +30,8 @@ def load_sources(
 ) -> tuple[SourcesFile | None, YamlDocument | None]:
     """The sources declared at ``path``; (None, None) when there is no such file. Problems are
     appended to ``errors`` (file:line: field: message)."""
-    try:
-        raw = source.read_bytes(path, MAX_BYTES)
-    except FileNotFoundError:
-        return None, None
-    except InputError as e:
-        errors.append(e)
-        return None, None
-    try:
-        doc = parse_yaml(raw, path)
-    except InputError as e:
-        errors.append(e)
+    _found, doc = read_optional_yaml(source, path, errors)
+    if doc is None:
         return None, None
     if doc.data is None:  # an empty file declares no source
         return SourcesFile(), doc

@@ -11,8 +11,9 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import ConfigDict, Field, StrictBool, model_validator
 
+from .base import ShortText, Strict, Text
 from .regulation import EuAiAct
 from .sources import DriftSource, KpiSource
 
@@ -81,14 +82,6 @@ MetricName = Annotated[
         description="The metric's column or `metric` value in the CSVs: lower-case snake_case.",
     ),
 ]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class Strict(BaseModel):
-    """Base for every charter and policy type: unknown fields are errors, booleans are strict."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class Stage(StrEnum):

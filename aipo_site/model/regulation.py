@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from .base import ShortText, Strict, Text
 
 __all__ = [
     "ANNEX_III_POINTS",
@@ -49,12 +51,6 @@ __all__ = [
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Id = Annotated[
     str,
     Field(
@@ -158,7 +154,7 @@ class Transparency(StrEnum):
     deep_fake = "deep-fake"  # 50(4)
 
 
-class DecisionPath(_Strict):
+class DecisionPath(Strict):
     """The questions that decide the class, in the order the Act asks them (Arts. 5, 6, 50).
     aipo derives the class from these answers and reports a class that contradicts them."""
 
@@ -229,7 +225,7 @@ class DecisionPath(_Strict):
         return RiskClass.minimal, None
 
 
-class EuAiAct(_Strict):
+class EuAiAct(Strict):
     """The model's classification under the EU AI Act (Regulation (EU) 2024/1689), with the
     answers that led there and who classified it when."""
 
@@ -278,12 +274,12 @@ class EuAiAct(_Strict):
 # --- The crosswalk's data files --------------------------------------------------------------
 
 
-class CatalogueItem(_Strict):
+class CatalogueItem(Strict):
     id: Id = Field(description="The id in the framework, e.g. 'art-9', 'govern-1.1', 'a.6.2.6'.")
     title: ShortText = Field(description="Its short title (never the text of a paid standard).")
 
 
-class Framework(_Strict):
+class Framework(Strict):
     """A law or standard and the list of every id the crosswalk may use from it."""
 
     id: Id = Field(description="eu-ai-act, nist-ai-rmf, iso-42001 or gdpr.")
@@ -298,7 +294,7 @@ class Framework(_Strict):
         return {i.id for i in self.items}
 
 
-class Sources(_Strict):
+class Sources(Strict):
     """``aipo_site/crosswalk/sources.yaml``: the frameworks and the ids each one defines."""
 
     model_config = ConfigDict(
@@ -317,7 +313,7 @@ class Sources(_Strict):
     )
 
 
-class Element(_Strict):
+class Element(Strict):
     """A part of the governance record that can evidence an obligation."""
 
     id: Id = Field(description="The element's id, e.g. 'risks'.")
@@ -328,7 +324,7 @@ class Element(_Strict):
     evidenced_when: Text = Field(description="When aipo counts it present, and when failing.")
 
 
-class Applicability(_Strict):
+class Applicability(Strict):
     """To which models an obligation applies; every condition given must hold."""
 
     classes: list[RiskClass] | None = Field(
@@ -357,12 +353,12 @@ class Applicability(_Strict):
     )
 
 
-class DateChange(_Strict):
+class DateChange(Strict):
     original: dt.date = Field(description="The date before the amendment.")
     by: Id = Field(description="The amendment's id in sources.yaml `amendments`.")
 
 
-class Obligation(_Strict):
+class Obligation(Strict):
     """One obligation (or control, or subcategory) and the elements that evidence it."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9-]+/[a-z0-9.()-]+$")] = Field(
@@ -414,7 +410,7 @@ class Obligation(_Strict):
         return self.from_
 
 
-class Crosswalk(_Strict):
+class Crosswalk(Strict):
     """``aipo_site/crosswalk/crosswalk.yaml``: charter elements -> the obligations they
     evidence."""
 

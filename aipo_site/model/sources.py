@@ -12,7 +12,6 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Discriminator,
     Field,
@@ -24,6 +23,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from .base import ShortText, Strict, Text
 
 __all__ = [
     "COLUMN_PATTERN",
@@ -48,18 +49,6 @@ COLUMN_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
 # A table, optionally qualified by schema (and catalog): each part is quoted as an identifier.
 TABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}(\.[A-Za-z_][A-Za-z0-9_]{0,127}){0,2}$"
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-
-# The charter's text types and base (model/charter.py imports this module for Kpi.source and
-# Drift.source, so they are restated here rather than imported).
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class Strict(BaseModel):
-    """As the charter's: unknown fields are errors, values are frozen and stripped."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
 
 SourceKey = Annotated[
     str,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "AipoError",
@@ -90,6 +91,25 @@ class InputError(AipoError):
     def render(self) -> str:
         field = f" {self.field}:" if self.field else ""
         return f"{self.location()}:{field} {self.message}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled by its fields (a loader process sends its errors back to the build): an
+        # exception's default pickle calls ``cls(*args)``, which lacks the message.
+        return (
+            _input_error,
+            (type(self), self.path, self.message, self.line, self.column, self.field),
+        )
+
+
+def _input_error(
+    cls: type[InputError],
+    path: str,
+    message: str,
+    line: int | None,
+    column: int | None,
+    field: str | None,
+) -> InputError:
+    return cls(path, message, line=line, column=column, field=field)
 
 
 class InputErrors(AipoError):

@@ -20,11 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import multiprocessing
-import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +33,7 @@ from .load.source import Source, WorkingTree
 from .model.inputs import Layout, Repository
 from .model.results import ModelResult
 from .model.revision import Revision
+from .parallel import available_cores, fork_map
 from .pipeline import (
     HISTORY_LIMIT,
     Portal,
@@ -66,14 +63,6 @@ class ModelPage:
     result: ModelResult
     page: str
     files: dict[str, str]
-
-
-def available_cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def build_portal_cached(
@@ -205,7 +194,7 @@ def _build(
 ) -> Portal:
     """load -> evaluate the models the cache does not hold -> render their pages (in workers
     when there are many) -> the portal; cache entries are written for what was computed."""
-    repo = load_repository(source, options.layout)
+    repo = load_repository(source, options.layout, jobs=jobs)
     model_keys = keys.models if keys is not None else {}
     cached: dict[str, ModelPage] = {}
     if cache is not None:
@@ -231,10 +220,6 @@ def _build(
     return portal
 
 
-# The work of the render workers, set before they are forked (fork shares it without pickling).
-_WORK: tuple[Any, ...] | None = None
-
-
 def _render_models(
     todo: Sequence[ModelResult],
     keys: Sequence[str | None],
@@ -246,41 +231,18 @@ def _render_models(
 ) -> list[tuple[str, dict[str, str]]]:
     """Each model's page and files, in the order of ``todo``; each written to the cache under
     its key (when it has one) by whichever process rendered it."""
-    global _WORK
-    _WORK = (todo, keys, repo, options.paths, provenance, cache)
-    try:
-        if jobs > 1 and len(todo) >= PARALLEL_MIN and _can_fork():
-            # The first page here: the chart templates (built with Altair once per process, ~1 s)
-            # are then built before the fork, not once in every worker.
-            first = _render_chunk(range(1))
-            # Contiguous chunks, a few per worker so a slow one does not hold the others up.
-            size = max(1, -(-(len(todo) - 1) // (jobs * 4)))
-            chunks = [range(i, min(i + size, len(todo))) for i in range(1, len(todo), size)]
-            try:
-                context = multiprocessing.get_context("fork")
-                with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                    parts = list(pool.map(_render_chunk, chunks))
-                return [*first, *(done for part in parts for done in part)]
-            except (BrokenProcessPool, OSError):
-                # A worker died (memory?) or no process could start: render the rest here.
-                return [*first, *_render_chunk(range(1, len(todo)))]
-        return _render_chunk(range(len(todo)))
-    finally:
-        _WORK = None
 
-
-def _render_chunk(indexes: range) -> list[tuple[str, dict[str, str]]]:
-    assert _WORK is not None
-    todo, keys, repo, paths, provenance, cache = _WORK
-    out = []
-    for i in indexes:
+    def render(i: int) -> tuple[str, dict[str, str]]:
         result = todo[i]
-        page, files = render_model(result, repo, paths, provenance)
+        page, files = render_model(result, repo, options.paths, provenance)
         if cache is not None and keys[i] is not None:
             cache.put("model", keys[i], ModelPage(result, page, files))
-        out.append((page, files))
-    return out
+        return page, files
 
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    if not todo:
+        return []
+    # The first page here: the chart templates are then built (or read) once, before the fork,
+    # not once in every worker.
+    first = render(0)
+    rest = fork_map(lambda i: render(i + 1), len(todo) - 1, jobs, minimum=PARALLEL_MIN - 1)
+    return [first, *rest]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pandas as pd
 import pytest
 
 from aipo_site.errors import ConfigError, InputError, InputErrors
@@ -225,3 +228,63 @@ def test_a_strict_build_fails_on_an_unread_metric(mini_repo):
     result = run_mkdocs(root)
     assert result.returncode == 1
     assert "metrics/m1/kpis.csv:32: metric 'recal' is read by no KPI" in result.stderr
+
+
+def _plain(value):
+    """Dataclasses and frames as plain data (frames do not compare with ==)."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, pd.DataFrame):
+        return value.to_dict("list")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _loaded(root, jobs: int):
+    """What load_repository returns or raises, in comparable form."""
+    try:
+        repo = load_repository(WorkingTree(root), jobs=jobs)
+    except (InputError, InputErrors) as e:
+        return str(e)
+    return (
+        [(m.path, m.charter, m.document.positions, m.metric_files) for m in repo.models],
+        [_plain(m.drift) for m in repo.models],
+        [m.metrics.to_dict("list") for m in repo.models],
+        repo.warnings,
+    )
+
+
+def test_reading_models_in_worker_processes_gives_the_same_repository(
+    repo_root, mini_repo, monkeypatch
+):
+    """The models' files read on two processes (large repositories): the same models, frames,
+    warnings and, for a broken repository, the same errors in the same order."""
+    from aipo_site.load import repository
+
+    monkeypatch.setattr(repository, "PARALLEL_MIN", 1)
+    calls: list[int] = []
+    fork_map = repository.fork_map
+    monkeypatch.setattr(
+        repository, "fork_map", lambda *a, **k: calls.append(a[2]) or fork_map(*a, **k)
+    )
+    demo = _loaded(repo_root, 2)
+    assert calls == [2] and isinstance(demo, tuple) and len(demo[0]) == 3
+    assert demo == _loaded(repo_root, 1)
+
+    rows = daily_csv([0.5] * 3, metric="recal")
+    broken = mini_repo(
+        charters={
+            "m1": charter(**{"summary:": "sumary:"}),
+            "m2": "id: m2\nname: [\n",
+            "m3": charter().replace("id: m1", "id: m4"),
+            "m5": charter().replace("id: m1", "id: m5"),
+        },
+        metrics={"m1/kpis.csv": "date;metric;value\n", "m5/extra.csv": rows},
+    )
+    errors = _loaded(broken, 2)
+    assert isinstance(errors, str) and errors == _loaded(broken, 1)
+    for needle in ("m1.yaml", "m2.yaml", "must equal the file name 'm3'", "metrics/m1/kpis.csv"):
+        assert needle in errors

@@ -813,3 +813,40 @@ def test_the_classification_and_its_decision_path_are_diffed(demo_git_repo: GitR
     assert not [c for c in changes if c["kind"] == "section-changed" and c["item"] == "eu_ai_act"]
     markdown, _ = diff(demo_git_repo)
     assert "EU AI Act class raised from minimal to high-risk" in markdown
+
+
+def test_a_changed_kpi_or_drift_source_needs_review(demo_git_repo: GitRepo) -> None:
+    """Where the numbers come from is a control: a KPI read with another filter, and drift
+    read without one, are each a review item naming both sides (the collected files are
+    unchanged here, so nothing else about these KPIs changes)."""
+    repo = demo_git_repo
+    text = repo.read(SUPPLY)
+    text = text.replace(
+        "      value: abs_pct_error\n      where: {horizon_days: 7}\n",
+        "      value: abs_pct_error\n      where: {horizon_days: [7, 14], region: EU}\n",
+    )
+    text = text.replace(
+        "    date: measured_at\n    where: {horizon_days: 7}\n", "    date: measured_at\n"
+    )
+    repo.write(SUPPLY, text)
+    got, _ = changes_by_kind(repo)
+    sources = {k: v for k, v in got.items() if k[1].endswith("-source-changed")}
+    mape = next(k for k in sources if k[1] == "kpi-source-changed")
+    assert set(sources) == {mape, ("supply-chain-forecast", "drift-source-changed", "drift")}
+    change = sources[mape]
+    assert change["severity"] == "review"
+    assert change["before"] == (
+        "source 'forecast-log' (the mean of 'abs_pct_error' per day of 'measured_at', "
+        "where horizon_days = 7)"
+    )
+    assert change["after"] == (
+        "source 'forecast-log' (the mean of 'abs_pct_error' per day of 'measured_at', "
+        'where horizon_days in [7, 14] and region = "EU")'
+    )
+    assert change["message"].startswith(f"KPI '{mape[2]}' values come from source 'forecast-log'")
+    drift = sources["supply-chain-forecast", "drift-source-changed", "drift"]
+    assert drift["severity"] == "review"
+    assert drift["before"] == (
+        "source 'forecast-log' (10 bins, day of 'measured_at', where horizon_days = 7)"
+    )
+    assert drift["after"] == "source 'forecast-log' (10 bins, day of 'measured_at')"

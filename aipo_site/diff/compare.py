@@ -9,6 +9,7 @@ ignoring case.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
@@ -34,6 +35,7 @@ from ..model.charter import (
 from ..model.inputs import Repository
 from ..model.policy import AuthorisationRule, MetricDefault, Policy, RitualRule
 from ..model.results import DriftResult, Finding, KpiResult, Level, ModelResult, Portfolio
+from ..model.sources import DriftSource, KpiSource
 from .model import Change, GovernanceDiff, Kind, ModelDiff, Severity, Side
 from .signoff import route
 
@@ -792,6 +794,13 @@ def _drift(b: ModelResult, h: ModelResult, out: _Out) -> None:
             _drift_tiers(sx), _drift_tiers(sy),
             f"the tolerated share of drifted features changes: {_drift_tiers(sx)} → {_drift_tiers(sy)}",
         )  # fmt: skip
+    if db.source != dh.source:
+        out.add(
+            Kind.DRIFT_SOURCE_CHANGED, S.REVIEW, "drift", _drift_source(db.source),
+            _drift_source(dh.source),
+            f"drift distributions come from {_drift_source(dh.source)} "
+            f"(was {_drift_source(db.source)})",
+        )  # fmt: skip
     rest = ("samples", "reference_samples", "bins", "reference", "current_days", "period")
     if any(getattr(db, k) != getattr(dh, k) for k in rest):
         out.add(
@@ -864,6 +873,32 @@ def _kpis(b: ModelResult, h: ModelResult, ctx: _Context, out: _Out) -> None:
             )  # fmt: skip
             continue
         _kpi(x, y, b.charter, h.charter, ctx, out)
+
+
+def _where(source: KpiSource | DriftSource) -> str:
+    if not source.where:
+        return ""
+    parts = []
+    for column, values in source.conditions():
+        shown = ", ".join(json.dumps(v) for v in values)
+        parts.append(f"{column} = {shown}" if len(values) == 1 else f"{column} in [{shown}]")
+    return ", where " + " and ".join(parts)
+
+
+def _kpi_source(source: KpiSource | None) -> str:
+    """Where a KPI's values come from, as a reviewer reads it."""
+    if source is None:
+        return "the metric CSVs"
+    what = "the row count" if source.daily == "count" else f"the {source.daily} of '{source.value}'"
+    segment = f", by '{source.segment}'" if source.segment else ""
+    return f"source '{source.name}' ({what} per day of '{source.date}'{segment}{_where(source)})"
+
+
+def _drift_source(source: DriftSource | None) -> str:
+    """Where a drift section's distributions come from, as a reviewer reads it."""
+    if source is None:
+        return "the drift files"
+    return f"source '{source.name}' ({source.bins} bins, day of '{source.date}'{_where(source)})"
 
 
 def _kpi(x: KpiResult, y: KpiResult, cb: Charter, ch: Charter, ctx: _Context, out: _Out) -> None:
@@ -968,6 +1003,14 @@ def _kpi(x: KpiResult, y: KpiResult, cb: Charter, ch: Charter, ctx: _Context, ou
         out.add(
             Kind.KPI_WINDOW_CHANGED, S.INFO, label, wx, wy,
             f"KPI '{label}' is aggregated as the {wy} (was {wx})",
+        )  # fmt: skip
+    kx, ky = cb.kpi(x.metric), ch.kpi(y.metric)
+    qx = kx.source if kx is not None else None
+    qy = ky.source if ky is not None else None
+    if qx != qy:
+        out.add(
+            Kind.KPI_SOURCE_CHANGED, S.REVIEW, label, _kpi_source(qx), _kpi_source(qy),
+            f"KPI '{label}' values come from {_kpi_source(qy)} (was {_kpi_source(qx)})",
         )  # fmt: skip
     sx, sy = _status_text(x), _status_text(y)
     if sx != sy:

@@ -57,6 +57,7 @@ class Kind(StrEnum):
     FRESHNESS_LOOSENED = "freshness-loosened"
     FRESHNESS_TIGHTENED = "freshness-tightened"
     KPI_WINDOW_CHANGED = "kpi-window-changed"
+    KPI_SOURCE_CHANGED = "kpi-source-changed"
     KPI_STATUS_CHANGED = "kpi-status-changed"
     # data stewardship (also the policy's authorisation rules)
     DATA_SOURCE_ADDED = "data-source-added"
@@ -111,6 +112,7 @@ class Kind(StrEnum):
     DRIFT_TIERS_TIGHTENED = "drift-tiers-tightened"
     DRIFT_TIERS_CHANGED = "drift-tiers-changed"
     DRIFT_CHANGED = "drift-changed"
+    DRIFT_SOURCE_CHANGED = "drift-source-changed"
     DRIFT_STATUS_CHANGED = "drift-status-changed"
     # regulation: the EU AI Act classification and its decision path
     CLASSIFICATION_ADDED = "classification-added"

@@ -39,13 +39,12 @@ import pickle
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .atomic import write_atomic
 from .errors import InputError
+from .fingerprint import package_fingerprint
 from .load.metrics import MAX_CSV_BYTES
 from .load.source import Source
 from .model.inputs import CharterHistory, Layout
@@ -56,25 +55,6 @@ FORMAT = 1  # bump when an entry's shape changes
 CHARTER_SUFFIXES = (".yaml", ".yml")
 _MAGIC = b"aipo-cache"
 STALE_TMP_SECONDS = 600
-
-
-@lru_cache(maxsize=1)
-def package_fingerprint() -> str:
-    """aipo's version and a hash of every file of the installed package (its code, templates,
-    crosswalk and schemas), so an edited editable install never reuses old results."""
-    root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    try:
-        digest.update(metadata.version("aipo-portal").encode())
-    except metadata.PackageNotFoundError:
-        digest.update(b"unknown")
-    for path in sorted(root.rglob("*")):
-        if "__pycache__" in path.parts or not path.is_file():
-            continue
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

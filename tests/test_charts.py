@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,6 +17,7 @@ import vl_convert
 
 from aipo_site.load.source import WorkingTree
 from aipo_site.pipeline import PortalOptions, build_portal
+from aipo_site.render import charts
 from tests.hostile import AS_OF, MARKER, build_hostile_repo
 
 SPEC = re.compile(
@@ -33,6 +38,16 @@ def expressions(node: Any, key: str = "") -> Iterator[str]:
             yield from expressions(v, key)
     elif isinstance(node, str) and key in EXPRESSION_KEYS:
         yield node
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Chart template memos go to a folder of this module's, never the developer's cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        charts._template.cache_clear()
+        yield
+    charts._template.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -208,3 +223,172 @@ def test_drift_outcome_is_the_kpi_over_the_same_period():
     assert _period_value(Kpi, dt.date(2026, 10, 15), dt.date(2026, 10, 21)) == 2.0
     assert _period_value(Kpi, dt.date(2026, 10, 12), dt.date(2026, 10, 17)) == 1.5
     assert _period_value(Kpi, dt.date(2026, 12, 1), dt.date(2026, 12, 7)) is None
+
+
+# The chart template memo (charts._template): one file per kind in $XDG_CACHE_HOME/aipo.
+
+KINDS = {"kpi", "segments", "risks", "overlay", "drift_time", "trend"}
+
+
+def _no_altair() -> str:
+    raise AssertionError("built with Altair although the memo holds the template")
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty cache folder and an empty in-process memo, for one test."""
+    home = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    charts._template.cache_clear()
+    yield home
+    charts._template.cache_clear()
+
+
+def test_every_chart_kind_has_a_template_builder():
+    assert set(charts._BUILDERS) == KINDS
+
+
+def test_memoised_template_is_the_one_altair_builds(cache_home, monkeypatch):
+    for kind, build in list(charts._BUILDERS.items()):
+        built = build()
+        charts._template.cache_clear()
+        cold = charts._template(kind)
+        memo = charts._memo_path(kind)
+        assert memo is not None and memo.parent == cache_home / "aipo"
+        assert memo.read_bytes() == built.encode(), kind
+        # A new process (here: an empty in-process memo) reads the file, without Altair.
+        monkeypatch.setitem(charts._BUILDERS, kind, _no_altair)
+        charts._template.cache_clear()
+        warm = charts._template(kind)
+        assert warm == cold == json.loads(built), kind
+        assert json.dumps(warm, sort_keys=True) == built, kind
+        assert charts._template(kind) is warm  # read once per process
+    assert len(list((cache_home / "aipo").iterdir())) == len(KINDS)
+
+
+def test_memo_name_changes_with_altair_and_aipo(cache_home, monkeypatch):
+    path = charts._memo_path("kpi")
+    assert path is not None and path != charts._memo_path("trend")
+    with monkeypatch.context() as mp:
+        mp.setattr(charts.metadata, "version", lambda name: "0.0.1")
+        assert charts._memo_path("kpi") not in (None, path)
+    with monkeypatch.context() as mp:
+        mp.setattr(charts, "package_fingerprint", lambda: "f" * 64)
+        assert charts._memo_path("kpi") not in (None, path)
+    assert charts._memo_path("kpi") == path
+
+
+_SPECS_WITHOUT_ALTAIR = """
+import json, sys
+from types import SimpleNamespace
+from aipo_site.render import charts
+
+assert "altair" not in sys.modules
+risks = [SimpleNamespace(title="Drift", likelihood=2, impact=4)]
+rows = [{"start": "2026-11-02", "end": "2026-11-08", "next": "2026-11-09", "status": "OK",
+         "models": 3, "y0": 0, "y1": 3}]
+specs = [charts.risk_chart_spec(risks), charts.trend_spec(rows)]
+templates = {kind: charts._template(kind) for kind in sorted(charts._BUILDERS)}
+print(json.dumps({"altair": "altair" in sys.modules, "jsonschema": "jsonschema" in sys.modules,
+                  "specs": specs, "templates": templates}))
+"""
+
+
+def test_a_warm_memo_builds_charts_without_importing_altair(tmp_path):
+    def run() -> dict[str, Any]:
+        env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+        out = subprocess.run(
+            [sys.executable, "-c", _SPECS_WITHOUT_ALTAIR],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(out.stdout)
+
+    cold = run()  # builds the templates with Altair and memoises them
+    assert cold["altair"], "the check would not see Altair imported"
+    assert len(list((tmp_path / "aipo").glob("chart-*.json"))) == len(KINDS)
+    warm = run()
+    assert not warm["altair"] and not warm["jsonschema"]
+    assert warm["specs"] == cold["specs"] and warm["templates"] == cold["templates"]
+    assert set(warm["templates"]) == KINDS
+
+
+@pytest.mark.parametrize(
+    "garbage", [b"\xff\xfe\x00 not json {", b'{"layer": [', b"[1, 2]", b"", b"[" * 100_000]
+)
+def test_a_corrupt_memo_is_rebuilt(cache_home, garbage):
+    path = charts._memo_path("risks")
+    assert path is not None
+    path.parent.mkdir(parents=True)
+    path.write_bytes(garbage)
+    built = charts._risk_template()
+    assert charts._template("risks") == json.loads(built)
+    assert path.read_bytes() == built.encode()  # and memoised again
+
+
+def test_an_unwritable_cache_folder_still_builds(tmp_path, monkeypatch, cache_home):
+    built = json.loads(charts._trend_template())
+    # The cache "folder" is a file: nothing can be read or written under it.
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert charts._template("trend") == built
+    assert blocker.read_text() == "not a folder"
+    # Writing fails (a read-only home: root ignores chmod, so the write itself is made to fail).
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    charts._template.cache_clear()
+
+    def refuse(path: Path, data: bytes, **kwargs: Any) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(charts, "write_atomic", refuse)
+    assert charts._template("trend") == built
+    assert not cache_home.exists()
+    # No cache folder at all (no home directory).
+    charts._template.cache_clear()
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(charts, "user_cache_dir", no_home)
+    assert charts._template("trend") == built
+
+
+def _containers(node: Any) -> Iterator[Any]:
+    if isinstance(node, dict | list):
+        yield node
+        for v in node.values() if isinstance(node, dict) else node:
+            yield from _containers(v)
+
+
+class _AnyValue(dict):
+    def __missing__(self, key: str) -> str:
+        return f"filled {key}"
+
+
+def test_fill_shares_no_container_with_the_template(cache_home):
+    """The parsed templates are shared by every chart of their kind: _fill must copy them."""
+    for kind in KINDS:
+        template = charts._template(kind)
+        before = json.dumps(template, sort_keys=True)
+        spec = charts._fill(template, {}, _AnyValue())
+        assert not {id(c) for c in _containers(template)} & {id(c) for c in _containers(spec)}
+        for node in list(_containers(spec)):  # a caller changing its spec
+            node.clear()
+        assert json.dumps(template, sort_keys=True) == before, kind
+
+
+def test_a_new_memo_replaces_those_of_other_versions(cache_home, monkeypatch):
+    folder = cache_home / "aipo"
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = folder / "chart-kpi-altair-0.0.1-ffffffffffffffffffffffff.json"
+    other_kind = folder / "chart-trend-altair-0.0.1-ffffffffffffffffffffffff.json"
+    bundle = folder / "vega-bundle-0.0.1.js"
+    for path in (stale, other_kind, bundle):
+        path.write_text("{}")
+    charts._template.cache_clear()
+    charts._template("kpi")
+    assert not stale.exists() and charts._memo_path("kpi").exists()
+    assert other_kind.exists() and bundle.exists()  # only the kind rebuilt is tidied

@@ -13,7 +13,9 @@ __all__ = ["IFRAME_WORKER", "static_files", "vega_bundle"]
 IFRAME_WORKER = "iframe-worker.js"
 
 
-def _cache_dir() -> Path:
+def user_cache_dir() -> Path:
+    """The per-user cache of derived files (`$XDG_CACHE_HOME/aipo`, `~/.cache/aipo`): the Vega
+    bundle and the chart templates, each named by the versions it was made with."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "aipo"
 
@@ -28,7 +30,7 @@ def vega_bundle() -> str:
     import vl_convert
 
     version = getattr(vl_convert, "__version__", "unknown")
-    path = _cache_dir() / f"vega-bundle-{version}.js"
+    path = user_cache_dir() / f"vega-bundle-{version}.js"
     try:
         text = path.read_text(encoding="utf-8")
         if text.endswith("\n// aipo: complete\n"):

@@ -3,22 +3,31 @@
 Altair's ``to_dict()`` costs ~38 ms per chart with inline data (TOOLCHAIN.md), which would dominate a
 1,000-model build. So each kind of chart is built with Altair once, with named placeholders for its
 data, scale domain and time-axis ticks, and every KPI gets a cheap deep copy with the placeholders
-filled. The KPI series are not inlined: each model gets one small CSV next to its page that all its
-charts load by URL, and the charts filter it by metric.
+filled. The templates are memoised on disk too (:func:`_template`): importing Altair alone costs
+~1.5 s of CPU, which a build finding the memo never pays. The KPI series are not inlined: each
+model gets one small CSV next to its page that all its charts load by URL, and the charts filter
+it by metric.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..atomic import write_atomic
+from ..fingerprint import package_fingerprint
 from ..fmt import fmt_pct, fmt_value
 from ..model.charter import Direction, Risk
 from ..model.results import DriftResult, FeatureDrift, KpiResult, SegmentResult, ThresholdChange
+from .assets import user_cache_dir
 
 __all__ = [
     "drift_measure_text",
@@ -95,6 +104,63 @@ def _template_json(chart: Any, config: dict[str, Any]) -> str:
     spec.pop("$schema", None)
     spec["config"] = config
     return json.dumps(spec, sort_keys=True)
+
+
+# Each chart kind's Altair builder: the template as JSON text (see _template).
+_BUILDERS: dict[str, Callable[[], str]] = {}
+
+
+def _builds(kind: str) -> Callable[[Callable[[], str]], Callable[[], str]]:
+    """Register the decorated function as the Altair builder of ``kind``'s template."""
+
+    def register(build: Callable[[], str]) -> Callable[[], str]:
+        _BUILDERS[kind] = build
+        return build
+
+    return register
+
+
+def _memo_path(kind: str) -> Path | None:
+    """The per-user file memoising ``kind``'s template across processes, or None when there is
+    none. Its name changes whenever the template could: with the installed Altair's version
+    (read without importing Altair) and a hash of aipo's own files, which hold the builders."""
+    try:
+        altair = metadata.version("altair")
+        return user_cache_dir() / f"chart-{kind}-altair-{altair}-{package_fingerprint()[:24]}.json"
+    except (OSError, RuntimeError, metadata.PackageNotFoundError):  # no home, unreadable package
+        return None
+
+
+@functools.cache
+def _template(kind: str) -> dict[str, Any]:
+    """``kind``'s chart with named placeholders, parsed once per process. Shared: never mutate
+    it (:func:`_fill` copies every container).
+
+    Importing Altair costs ~1.5 s of CPU (its jsonschema imports rfc3987-syntax, which compiles
+    dozens of grammars on import) and building the six templates ~0.2 s more, in every process
+    that builds them. So each template's JSON text is memoised next to the Vega bundle
+    (``$XDG_CACHE_HOME/aipo``), and a build that finds it never imports Altair. A missing, corrupt
+    or unreadable memo is rebuilt with Altair; one that cannot be written only costs the rebuild
+    next time.
+    """
+    path = _memo_path(kind)
+    if path is not None:
+        try:
+            tree = json.loads(path.read_bytes())
+            if isinstance(tree, dict):
+                return tree
+        except (OSError, ValueError, RecursionError):  # missing, unreadable, not JSON: rebuild
+            pass
+    text = _BUILDERS[kind]()
+    if path is not None:
+        # A read-only cache folder: built in memory, as without the memo.
+        with contextlib.suppress(OSError):
+            write_atomic(path, text.encode("utf-8"))
+            # The memos of other versions of Altair or aipo are never read again.
+            for old in path.parent.glob(f"chart-{kind}-altair-*.json"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+    return json.loads(text)
 
 
 def _accessible(spec: dict[str, Any], description: str, table: dict[str, Any]) -> dict[str, Any]:
@@ -190,9 +256,9 @@ def _csv_cell(text: str) -> str:
     return text
 
 
-@functools.cache
+@_builds("segments")
 def _segment_template() -> str:
-    import altair as alt  # only while building a template: ~0.2 s to import
+    import altair as alt  # only when no memo holds the template (_template)
 
     x = alt.X(
         "date:T", title=None, scale=alt.Scale(type="utc"), axis=alt.Axis(**_time_axis_kwargs())
@@ -297,7 +363,7 @@ def segment_chart_spec(result: SegmentResult, data_url: str) -> dict[str, Any] |
                 }
             )
     spec = _fill(
-        json.loads(_segment_template()),
+        _template("segments"),
         {
             "series": {
                 "url": data_url,
@@ -341,10 +407,10 @@ def _series_span(series: Any) -> tuple[float, float]:
     return to_ms(min(firsts)), to_ms(max(lasts))
 
 
-@functools.cache
+@_builds("kpi")
 def _kpi_template() -> str:
-    """The KPI chart, with placeholders, as JSON text (built once per process)."""
-    import altair as alt  # only while building a template: ~0.2 s to import
+    """The KPI chart, with placeholders, as JSON text, built with Altair (see _template)."""
+    import altair as alt  # only when no memo holds the template (_template)
 
     # Every KPI chart of a model shares one time axis ending at the evaluation date, so a stale
     # series visibly stops short instead of being stretched to the same width.
@@ -442,6 +508,12 @@ def _kpi_template() -> str:
 
 
 def _fill(node: Any, data: dict[str, Any], values: dict[str, Any]) -> Any:
+    """A new tree of ``node`` (a parsed template) with its placeholders filled: each named data
+    source ``{"name": n}`` by ``data[n]`` and each ``"__aipo__key"`` string by ``values[key]``.
+
+    Every dict and list is a new one, so ``node`` (shared by every chart of its kind) is never
+    changed, and neither by a caller changing the result; the other JSON values are immutable.
+    """
     if isinstance(node, dict):
         if set(node) == {"name"} and node["name"] in data:
             return data[node["name"]]
@@ -494,7 +566,7 @@ def kpi_chart_spec(
                 {"zone": "breach", "y": lo, "y2": t.breach},
             ]
     spec = _fill(
-        json.loads(_kpi_template()),
+        _template("kpi"),
         {
             "series": {
                 "url": data_url,
@@ -577,9 +649,9 @@ def _round(value: float) -> float:
     return float(f"{value:.6g}")
 
 
-@functools.cache
+@_builds("risks")
 def _risk_template() -> str:
-    import altair as alt  # only while building a template: ~0.2 s to import
+    import altair as alt  # only when no memo holds the template (_template)
 
     grid = (
         alt.Chart(alt.NamedData(name="grid"))
@@ -639,7 +711,7 @@ def risk_chart_spec(risks: list[Risk]) -> dict[str, Any] | None:
         for (li, im), items in sorted(cells.items())
     ]
     spec = _fill(
-        json.loads(_risk_template()),
+        _template("risks"),
         {"grid": {"values": grid}, "risks": {"values": rows}},
         {},
     )
@@ -663,9 +735,9 @@ def risk_chart_spec(risks: list[Risk]) -> dict[str, Any] | None:
 STATUS_COLORS = {"OK": "#2e7d32", "WARN": "#f0a202", "BREACH": "#d62828"}
 
 
-@functools.cache
+@_builds("overlay")
 def _overlay_template() -> str:
-    import altair as alt  # only while building a template: ~0.2 s to import
+    import altair as alt  # only when no memo holds the template (_template)
 
     chart = (
         alt.Chart(alt.NamedData(name="bins"))
@@ -702,7 +774,7 @@ def drift_overlay_spec(feature: FeatureDrift) -> dict[str, Any] | None:
     for label, ref, cur in zip(h.labels, h.reference, h.current, strict=True):
         rows.append({"bin": label, "window": "reference", "share": ref})
         rows.append({"bin": label, "window": "current", "share": cur})
-    spec = _fill(json.loads(_overlay_template()), {"bins": {"values": rows}}, {})
+    spec = _fill(_template("overlay"), {"bins": {"values": rows}}, {})
     measure = (
         drift_measure_text(feature.method, feature.value, feature.p_value)
         if feature.value is not None
@@ -722,9 +794,9 @@ def drift_overlay_spec(feature: FeatureDrift) -> dict[str, Any] | None:
     )
 
 
-@functools.cache
+@_builds("drift_time")
 def _drift_time_template() -> str:
-    import altair as alt  # only while building a template: ~0.2 s to import
+    import altair as alt  # only when no memo holds the template (_template)
 
     scale = alt.Scale(type="utc")
     x = alt.X("period:T", title=None, scale=scale, axis=alt.Axis(**_time_axis_kwargs()))
@@ -912,7 +984,7 @@ def drift_time_spec(result: DriftResult, kpis: list[KpiResult]) -> dict[str, Any
     first = min(spans.values(), key=lambda r: r["period"])["period"]
     last = max(spans.values(), key=lambda r: r["next"])["next"]
     spec = _fill(
-        json.loads(_drift_time_template()),
+        _template("drift_time"),
         {
             "shares": {"values": shares},
             "drops": {"values": drops},
@@ -968,9 +1040,9 @@ def _period_value(kpi: KpiResult, start: dt.date, last: dt.date) -> float | None
 TREND_COLORS = {"BREACH": BREACH_COLOR, "WARN": WARN_COLOR, "OK": "#2e7d32", "no status": "#b0b0b0"}
 
 
-@functools.cache
+@_builds("trend")
 def _trend_template() -> str:
-    import altair as alt
+    import altair as alt  # only when no memo holds the template (_template)
 
     keys = list(TREND_COLORS)
     chart = (
@@ -1010,7 +1082,7 @@ def trend_spec(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     first = min(row["start"] for row in rows)
     last = max(row["next"] for row in rows)
     span = time_axis(_ms(dt.date.fromisoformat(first)), _ms(dt.date.fromisoformat(last)))
-    spec = _fill(json.loads(_trend_template()), {"trend": {"values": rows}}, span)
+    spec = _fill(_template("trend"), {"trend": {"values": rows}}, span)
     newest = max(row["start"] for row in rows)
     counts = ", ".join(f"{r['models']} {r['status']}" for r in rows if r["start"] == newest)
     weeks = len({row["start"] for row in rows})

@@ -258,6 +258,59 @@ def test_the_size_cap_is_checked_before_reading(tmp_path, monkeypatch):
     assert str(info.value) == "big.csv: is 11 bytes; the limit is 10"
 
 
+class _Reads:
+    """os.fdopen whose handle records the sizes asked of read(), after the file grew by
+    ``grow`` bytes (between fstat and reading)."""
+
+    def __init__(self, path: Path, grow: bytes) -> None:
+        self.asked: list[int] = []
+        self.path, self.grow, self.real = path, grow, os.fdopen
+
+    def __call__(self, fd: int, *args, **kwargs):
+        with self.path.open("ab") as f:
+            f.write(self.grow)
+        handle = self.real(fd, *args, **kwargs)
+        read, asked = handle.read, self.asked
+
+        class Handle:
+            def __enter__(self):
+                handle.__enter__()
+                return self
+
+            def __exit__(self, *exc):
+                return handle.__exit__(*exc)
+
+            def read(self, size=-1):
+                asked.append(size)
+                return read(size)
+
+        return Handle()
+
+
+@pytest.mark.parametrize(
+    ("grow", "limit", "expected"),
+    [
+        (b"", 200_000_000, b"x" * 10),  # read what fstat gave, not a 200 MB buffer
+        (b"y" * 5, 200_000_000, b"x" * 10 + b"y" * 5),  # grew meanwhile: read to the end
+        (b"y" * 5, 12, None),  # grew past the limit meanwhile: refused
+        (b"y" * 2, 12, b"x" * 10 + b"yy"),  # grew to exactly the limit
+    ],
+)
+def test_a_file_is_read_by_its_size_and_growth_is_caught(
+    tmp_path, monkeypatch, grow, limit, expected
+):
+    path = tmp_path / "m.csv"
+    path.write_bytes(b"x" * 10)
+    reads = _Reads(path, grow)
+    monkeypatch.setattr(os, "fdopen", reads)
+    if expected is None:
+        with pytest.raises(InputError, match="is more than 12 bytes; the limit is 12"):
+            WorkingTree(tmp_path).read_bytes("m.csv", limit=limit)
+    else:
+        assert WorkingTree(tmp_path).read_bytes("m.csv", limit=limit) == expected
+    assert reads.asked[0] == 11 and all(size <= limit + 1 for size in reads.asked)
+
+
 def test_a_file_swapped_for_an_outside_one_while_opening_is_refused(tmp_path, outside, monkeypatch):
     root = tmp_path / "repo"
     root.mkdir()

@@ -169,7 +169,13 @@ def read_regular_file(
             raise InputError(shown, f"is {st.st_size:,} bytes; the limit is {limit:,}")
         with os.fdopen(fd, "rb") as handle:  # the handle owns (and closes) the descriptor
             fd = -1
-            data = handle.read() if limit is None else handle.read(limit + 1)
+            # As many bytes as fstat gave, plus one to see a file that grew meanwhile (read on,
+            # to the limit): asking for ``limit + 1`` bytes would allocate that much (200 MB for
+            # a metric CSV) for every file read.
+            want = st.st_size + 1 if limit is None else min(st.st_size, limit) + 1
+            data = handle.read(want)
+            if len(data) == want:
+                data += handle.read() if limit is None else handle.read(limit + 1 - want)
     except OSError as e:
         raise _unreadable(shown, e) from None
     finally:

@@ -16,6 +16,7 @@ from .evaluate import evaluate_repository
 from .load.crosswalk import crosswalk_files
 from .load.git import CharterLog, charter_log, revision_info
 from .load.repository import load_repository
+from .parallel import available_cores
 from .load.source import Source, WorkingTree
 from .model.inputs import Layout, Repository
 from .model.results import ModelResult, Portfolio
@@ -182,7 +183,7 @@ def _evaluate(
 ) -> tuple[Repository, Portfolio, CharterLog | None]:
     """load -> the charters' git log (working trees) -> evaluate; the log is kept for the pages'
     History sections, so one ``git log`` serves both."""
-    repo = load_repository(source, layout)
+    repo = load_repository(source, layout, jobs=available_cores())
     log = read_charter_log(source, repo)
     try:
         portfolio = evaluate_repository(repo, as_of, log)

@@ -14,6 +14,7 @@ from ..load.source import Source, WorkingTree
 from ..model.inputs import Layout, Repository
 from ..model.policy import Policy
 from ..model.results import Portfolio
+from ..parallel import available_cores
 from .compare import State, compare
 from .model import Severity
 from .render import to_json, to_markdown
@@ -74,7 +75,7 @@ def load_state(source: Source, layout: Layout, as_of: dt.date) -> State:
         empty = Repository(Policy(), layout.policy, None, [], layout)
         return State(empty, Portfolio(as_of, []), source.label, commit)
     try:
-        repo = load_repository(source, layout)
+        repo = load_repository(source, layout, jobs=available_cores())
         portfolio = evaluate_repository(repo, as_of)
     except AipoError as e:
         if isinstance(source, WorkingTree):

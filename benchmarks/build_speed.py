@@ -23,10 +23,16 @@ changed, as in a CI run restoring its cache): a, b, a-warm, a, b, a-warm, ...; t
 is a-warm / b over the same bare builds. It also times aipo's own pipeline in-process (load, evaluate, render) and the import of
 the plugin in a fresh interpreter, to show where the time goes.
 
+Each timed build writes into an empty site folder, as a CI run on a fresh checkout does: the
+previous build's site is moved aside (not deleted: on ext4, creating thousands of files right
+after deleting as many costs far more than either) and removed at the end. ``--reuse-site``
+measures repeated builds on a laptop instead, where MkDocs deletes the previous site first.
+
 Usage::
 
     python benchmarks/build_speed.py --models 100 1000 [--repeats 3] [--out benchmarks/out]
                                      [--warm] [--markdown] [--json FILE] [--profile]
+                                     [--reuse-site]
 
 ``--profile`` runs the aipo build of the largest N once more in-process under cProfile and prints
 the top functions; with ``--out`` the .prof file is kept there for snakeviz or pstats.
@@ -746,8 +752,23 @@ def child_env(pycache: Path) -> dict[str, str]:
     return env
 
 
+# Where the previous builds' sites are moved (see mkdocs_build); None: MkDocs deletes them.
+OLD_SITES: Path | None = None
+
+
 def mkdocs_build(project: Path, env: dict[str, str]) -> Build:
-    """One `mkdocs build --strict` in a fresh interpreter: wall time, CPU time and peak RSS."""
+    """One `mkdocs build --strict` in a fresh interpreter: wall time, CPU time and peak RSS.
+
+    With :data:`OLD_SITES` set, the previous build's site is moved there first (a rename, no file
+    deleted), so MkDocs writes into an empty folder, as on a CI runner's fresh checkout. Otherwise
+    MkDocs deletes the previous site and writes it again at once, as on a laptop; on ext4 that
+    costs more than the deleted files' count (the file system does not reuse the inodes it just
+    freed and scans past them), which weighs on the larger site far more (benchmarks/README.md).
+    """
+    site = project / "site"
+    if OLD_SITES is not None and site.exists():
+        OLD_SITES.mkdir(parents=True, exist_ok=True)
+        site.rename(OLD_SITES / f"{project.parent.name}-{project.name}-{time.monotonic_ns()}")
     log = project / "build.log"
     with log.open("wb") as out:
         start = time.perf_counter()
@@ -1079,7 +1100,14 @@ def markdown_report(results: list[Result], m: dict[str, str], imports: dict[str,
         "each in a fresh interpreter, after one untimed warm-up build of each project (the "
         "warm-up caches the Vega bundle in `~/.cache/aipo`); every aipo build above is cold (its "
         f"build cache `{CACHE_DIR}` emptied first); a warm build follows the bare one of its "
-        "pair with the cache the cold build left. Ratios are the median of the per-pair ratios. "
+        "pair with the cache the cold build left. "
+        + (
+            "Every build writes into an empty site folder, as in CI (the previous site moved "
+            "aside). "
+            if OLD_SITES is not None
+            else "Every build deletes the previous site and writes it again (`--reuse-site`). "
+        )
+        + "Ratios are the median of the per-pair ratios. "
         f"Targets at 1,000 models: cold <= {TARGET_RATIO}, warm <= {TARGET_WARM_RATIO}. "
         "Each model has 4 KPIs "
         "x 365 daily values; the models are spread over 20 business units (20 nav sections, "
@@ -1100,6 +1128,12 @@ def text_report(results: list[Result], m: dict[str, str], imports: dict[str, flo
         f"machine: {machine_line(m)}",
         f"imports (CPU s, fresh interpreter): aipo plugin {imports['aipo']:.2f}, "
         f"mkdocs build + material search {imports['mkdocs']:.2f}",
+        "site folder: "
+        + (
+            "each build writes into an empty one (as in CI)"
+            if OLD_SITES is not None
+            else "each build deletes and rewrites the previous one (--reuse-site)"
+        ),
     ]
     for r in results:
         p, t = r.phases, r.summary()
@@ -1173,6 +1207,13 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", action="store_true", help="cProfile the aipo build of the largest N"
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    parser.add_argument(
+        "--reuse-site",
+        action="store_true",
+        help="let every build delete the previous site and write it again (a laptop's repeated "
+        "builds); default: each timed build writes into an empty site folder, as in CI, the "
+        "previous one moved aside and deleted at the end",
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1 or any(n < 1 for n in args.models):
         parser.error("--models and --repeats must be positive")
@@ -1183,6 +1224,8 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(tmp.name)
     else:
         out = args.out.resolve()
+    global OLD_SITES
+    OLD_SITES = None if args.reuse_site else out / "old-sites"
     try:
         env = child_env(out / "pycache")
         results = [run(n, args.repeats, out, args.seed, env, args.warm) for n in args.models]
@@ -1209,6 +1252,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\ncProfile of the aipo build, N={n} ({prof}):")
             print(profile_build(out / f"n{n}" / "aipo", prof))
     finally:
+        if OLD_SITES is not None:
+            shutil.rmtree(OLD_SITES, ignore_errors=True)
         if tmp is not None:
             tmp.cleanup()
     return 0

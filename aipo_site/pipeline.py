@@ -16,11 +16,11 @@ from .evaluate import evaluate_repository
 from .load.crosswalk import crosswalk_files
 from .load.git import CharterLog, charter_log, revision_info
 from .load.repository import load_repository
-from .parallel import available_cores
 from .load.source import Source, WorkingTree
 from .model.inputs import Layout, Repository
 from .model.results import ModelResult, Portfolio
 from .model.revision import CommitInfo, Revision
+from .parallel import available_cores
 from .render.assets import static_files, vega_bundle
 from .render.blocks import fill, split_page
 from .render.incidents import render_incident_log

@@ -47,7 +47,7 @@ from .pipeline import (
 )
 from .render.pages import render_stamp
 
-__all__ = ["PARALLEL_MIN", "ModelPage", "available_cores", "build_portal_cached"]
+__all__ = ["PARALLEL_MIN", "ModelPage", "build_portal_cached"]
 
 # Fewer model pages to render than this are rendered in this process. Not measured as a
 # threshold (the benchmark machine was never idle enough): a page takes ~7 ms to render and

@@ -151,6 +151,20 @@ def test_an_unknown_key_is_an_error_with_the_closest_key(mini_repo):
     )
 
 
+def test_index_is_not_a_key_of_the_directory(mini_repo):
+    """people/index.html is the People page: an owner page keyed 'index' would replace it."""
+    root = mini_repo(charters={"m1": keyed()})
+    write_people(root, PEOPLE + "  index:\n    name: Index Person\n")
+    (error,) = errors_of(root)
+    assert re.search(
+        r"content/people\.yaml:\d+:\d+: people\.index\.\[key\]: 'index' is the address of "
+        r"the people index \(people/index\.html\); choose another key$",
+        error,
+    ), error
+    write_people(root, PEOPLE + "  indexer:\n    name: Index Person\n")
+    assert "indexer" in load(root).people.people
+
+
 def test_an_unknown_owner_key_without_a_close_one_says_what_to_do(mini_repo):
     root = mini_repo(charters={"m1": keyed().replace("\nowner: ada\n", "\nowner: zed\n")})
     write_people(root)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
 
 from .charter import (
     EMAIL_PATTERN,
@@ -41,14 +41,29 @@ __all__ = [
 # GitLab groups may nest: 'group/sub/team').
 HANDLE_PATTERN = r"^@?[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,38})(?:/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}){0,4}$"
 
+# The people index is people/index.html: an owner page of that key would take its address.
+RESERVED_KEY = "index"
+
+
+def _not_reserved(key: str) -> str:
+    if key == RESERVED_KEY:
+        raise ValueError(
+            f"'{RESERVED_KEY}' is the address of the people index (people/{RESERVED_KEY}.html); "
+            "choose another key"
+        )
+    return key
+
+
 PersonKey = Annotated[
     str,
     Field(
         pattern=PERSON_KEY_PATTERN,
         max_length=PERSON_KEY_MAX,
         description="Lower-case letters and digits, with single '-', '_' or '.' between them "
-        "(at most 64 characters).",
+        f"(at most 64 characters), except '{RESERVED_KEY}' (the people index's address).",
+        json_schema_extra={"not": {"const": RESERVED_KEY}},
     ),
+    AfterValidator(_not_reserved),
 ]
 
 

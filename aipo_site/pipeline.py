@@ -33,8 +33,8 @@ from .render.pages import (
     render_risk_register_pages,
     render_stamp,
 )
-from .render.paging import DEFAULT_PAGE_SIZE, MIN_PAGE_SIZE
-from .render.people import render_people_index, render_person_page
+from .render.paging import DEFAULT_PAGE_SIZE, MIN_PAGE_SIZE, Paged
+from .render.people import render_people_index, render_person_pages
 from .render.reference import SCHEMA_MODELS, render_reference, schema_files
 from .render.regulation import render_regulation_pages
 
@@ -219,15 +219,16 @@ def render_portal(
         files.update(data)
     size = options.page_size
     dashboard = render_dashboard_pages(portfolio, paths, options.dashboard_title, size)
-    pages[paths.incidents] = _incident_log(portfolio, paths, repo)
+    incidents = _incident_log(portfolio, paths, repo, size)
     risks = render_risk_register_pages(portfolio, paths, repo.people, size)
     frameworks = repo.policy.regulation.frameworks
     regulation = render_regulation_pages(portfolio, paths, frameworks, size)
-    for paged in (dashboard, risks, regulation):
+    for paged in (dashboard, incidents, risks, regulation):
         pages.update(paged.pages)
         files.update(paged.files)
-    person_pages = _people_pages(portfolio, paths)
-    pages.update(person_pages)
+    people = _people_pages(portfolio, paths, size)
+    for paged in people:
+        pages.update(paged.pages)
     if options.reference:
         for name, (title, intro) in REFERENCE_PAGES.items():
             page = f"{paths.reference}/{name}.md"
@@ -255,8 +256,14 @@ def render_portal(
         pages=pages,
         files=files,
         model_pages=model_pages,
-        person_pages=[p for p in person_pages if p != paths.people_index],
-        paged_pages=[*dashboard.more, *risks.more, *regulation.more],
+        person_pages=[paths.person_page(p.key) for p in portfolio.people],
+        paged_pages=[
+            *dashboard.more,
+            *incidents.more,
+            *risks.more,
+            *regulation.more,
+            *(src for paged in people for src in paged.more),
+        ],
         dashboard=paths.dashboard,
         stamp=stamp,
         provenance=provenance,
@@ -327,43 +334,25 @@ REFERENCE_PAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def _incident_log(portfolio: Portfolio, paths: Paths, repo: Repository) -> str:
-    """The incident log page: every incident of every model (an empty log without records)."""
-    page = paths.incidents
-    urls = {
-        m.id: paths.relative(page, paths.page_url(paths.model_page(m.id))) for m in portfolio.models
-    }
-    return render_incident_log(portfolio, urls, paths.person_links(page, repo.people))
+def _incident_log(
+    portfolio: Portfolio, paths: Paths, repo: Repository, page_size: int | None
+) -> Paged:
+    """The incident log: every incident of every model (an empty log without records), split
+    into pages above ``page_size`` rows."""
+    return render_incident_log(
+        portfolio, paths, lambda page: paths.person_links(page, repo.people), page_size
+    )
 
 
-def _people_pages(portfolio: Portfolio, paths: Paths) -> dict[str, str]:
-    """An owner page per person of the directory and the people index (none without one)."""
+def _people_pages(portfolio: Portfolio, paths: Paths, page_size: int | None) -> list[Paged]:
+    """The people index and an owner page per person of the directory, each split into pages
+    above ``page_size`` rows (none without a directory)."""
     if not portfolio.people:
-        return {}
-    out = {}
-    index = paths.people_index
-    for p in portfolio.people:
-        page = paths.person_page(p.key)
-        model_urls = (
-            {m: paths.relative(page, paths.page_url(paths.model_page(m))) for m in p.models}
-            | {
-                o.model_id: paths.relative(page, paths.page_url(paths.model_page(o.model_id)))
-                for o in p.overdue
-            }
-            | {
-                a.model_id: paths.relative(page, paths.page_url(paths.model_page(a.model_id)))
-                for a in p.actions
-            }
-        )
-        out[page] = render_person_page(
-            p, portfolio, model_urls, paths.relative(page, paths.page_url(index))
-        )
-    urls = {
-        p.key: paths.relative(index, paths.page_url(paths.person_page(p.key)))
-        for p in portfolio.people
-    }
-    out[index] = render_people_index(portfolio, urls)
-    return out
+        return []
+    return [
+        render_people_index(portfolio, paths, page_size),
+        *(render_person_pages(p, portfolio, paths, page_size) for p in portfolio.people),
+    ]
 
 
 def build_portal(

@@ -62,15 +62,48 @@ MAX_PAGE_BYTES = 400_000
 METRIC_DAYS = 90
 LAYOUT = Layout(charters="docs/models", policy="docs/policy.yaml", metrics="metrics")
 PATHS = Paths(docs_prefix="docs/")
+COMMITTEE_PAGE = PATHS.person_page("model-risk-committee")
 
 
-def write_project(root: Path, n: int, days: int = METRIC_DAYS) -> None:
+# A people directory as a large organisation has one: the Model Risk Committee is consulted on
+# every decision of every model, so its owner page names all of them; and an incident record for
+# every fourth model, so the incident log holds a few hundred.
+COMMITTEE = "model-risk-committee"
+INCIDENT_EVERY = 4
+PEOPLE_YAML = f"""people:
+  {COMMITTEE}: {{name: Model Risk Committee, kind: team, role: Second line}}
+  dpo: {{name: Data Protection Officer}}
+"""
+
+
+def write_project(root: Path, n: int, days: int = METRIC_DAYS, people: bool = False) -> None:
     """build_speed's project of ``n`` classified models, charters written as JSON (which is
-    YAML, and 100x faster to write) and the last ``days`` days of each metric series."""
+    YAML, and 100x faster to write) and the last ``days`` days of each metric series; with
+    ``people``, a people directory and incident records (:data:`COMMITTEE`,
+    :data:`INCIDENT_EVERY`; the charters' other people stay plain names, each a warning)."""
     models = [bench.make_model(i, 7) for i in range(n)]
     bench.generate_aipo(root, [], 7)
+    if people:
+        (root / "content/incidents").mkdir(parents=True)
+        (root / "content/people.yaml").write_text(PEOPLE_YAML, encoding="utf-8")
     for i, m in enumerate(models):
         m.charter["eu_ai_act"] = regulation_speed.classification(i)
+        if people:
+            for right in m.charter["decision_rights"]:
+                right["consulted"] = [COMMITTEE, "dpo"]
+        if people and i % INCIDENT_EVERY == 0:
+            incident = {
+                "model": m.id,
+                "title": f"Scoring latency on {m.id}",
+                "severity": "medium",
+                "opened": f"2026-10-{1 + i % 28:02d}T09:00:00Z",
+                "acknowledged": f"2026-10-{1 + i % 28:02d}T09:30:00Z",
+                "resolved": f"2026-10-{1 + i % 28:02d}T15:00:00Z",
+                "owner": COMMITTEE,
+                "summary": "Timeouts for two hours; the fallback rules scored the traffic.",
+            }
+            path = root / f"content/incidents/{m.id}.yaml"
+            path.write_text(json.dumps(incident), encoding="utf-8")
         path = root / f"docs/models/{m.id}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(m.charter, default=str), encoding="utf-8")
@@ -88,7 +121,7 @@ def write_project(root: Path, n: int, days: int = METRIC_DAYS) -> None:
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Portal:
     root = tmp_path_factory.mktemp("scale")
-    write_project(root, MODELS)
+    write_project(root, MODELS, people=True)
     gc.disable()  # as the plugin does: millions of long-lived objects, nothing to collect
     try:
         repo, portfolio = evaluate_source(WorkingTree(root), LAYOUT, bench.AS_OF)
@@ -117,9 +150,9 @@ def test_no_page_over_400_kb(big: Portal) -> None:
     sizes = {src: len(standalone_page(big, src).encode()) for src in big.pages}
     largest = max(sizes, key=sizes.__getitem__)
     assert sizes[largest] < MAX_PAGE_BYTES, f"{largest}: {sizes[largest]:,} bytes"
-    # The three portfolio pages are split, not merely small.
-    for first in (PATHS.dashboard, PATHS.risks, PATHS.regulation):
-        assert len(paged(big, first)) > 5, first
+    # The portfolio pages are split, not merely small.
+    for first in (PATHS.dashboard, PATHS.risks, PATHS.regulation, COMMITTEE_PAGE, PATHS.incidents):
+        assert len(paged(big, first)) > 2, first
 
 
 def test_dashboard_pages_list_every_model_once(big: Portal) -> None:
@@ -164,6 +197,48 @@ def test_risk_and_regulation_pages_list_everything_once(big: Portal) -> None:
     assert all('data-framework="nist-ai-rmf"' not in big.pages[p] for p in pages[1:])
 
 
+def test_owner_pages_list_every_model_once(big: Portal) -> None:
+    pages = paged(big, COMMITTEE_PAGE)
+    rows = [
+        re.findall(r'<tr><td data-label="Model"><a href="([^"]+)"', big.pages[src]) for src in pages
+    ]
+    named = [
+        resolve(src, html.unescape(href))
+        for src, found in zip(pages, rows, strict=True)
+        for href in found
+    ]
+    assert named == [PATHS.model_page(m.id) for m in big.portfolio.models]
+    assert all(len(found) <= DEFAULT_PAGE_SIZE for found in rows)
+    assert set(pages[1:]) <= set(big.paged_pages) and COMMITTEE_PAGE in big.person_pages
+    # The directory facts are on the first page; the table goes on, and says so, on the next.
+    assert "Directory key" in big.pages[pages[0]] and "Directory key" not in big.pages[pages[1]]
+    assert (
+        'Responsible, consulted, informed and other roles <span class="aipo-quiet">(continued)'
+        in big.pages[pages[1]]
+    )
+    # The sections after the table are on the page it ends on.
+    assert 'id="overdue"' in big.pages[pages[-1]] and 'id="overdue"' not in big.pages[pages[0]]
+
+
+def test_incident_log_pages_list_every_incident_once(big: Portal) -> None:
+    pages = paged(big, PATHS.incidents)
+    listed = [i for src in pages for i in re.findall(r'data-incident="([^"]+)"', big.pages[src])]
+    expected = sorted(
+        (i for m in big.portfolio.models for i in m.incidents),
+        key=lambda i: (i.opened, i.path),
+        reverse=True,
+    )
+    assert listed == [i.id for i in expected] and len(listed) == MODELS // INCIDENT_EVERY
+    per_model = [
+        g
+        for src in pages
+        for g in re.findall(r'<tr data-group="([^"]+)"><td data-label="Model">', big.pages[src])
+    ]
+    assert sorted(per_model) == sorted(m.id for m in big.portfolio.models if m.incidents)
+    assert 'id="response-times"' in big.pages[pages[0]]
+    assert all('id="response-times"' not in big.pages[src] for src in pages[1:])
+
+
 def resolve(src: str, href: str) -> str:
     """The src_uri a pager link (relative to page ``src``, folder-style URLs) points at."""
     base = posixpath.dirname(PATHS.page_url(src).rstrip("/") + "/x")
@@ -171,7 +246,9 @@ def resolve(src: str, href: str) -> str:
     return target + ".md"
 
 
-@pytest.mark.parametrize("first", [PATHS.dashboard, PATHS.risks, PATHS.regulation])
+@pytest.mark.parametrize(
+    "first", [PATHS.dashboard, PATHS.risks, PATHS.regulation, COMMITTEE_PAGE, PATHS.incidents]
+)
 def test_pagers_link_their_neighbours(big: Portal, first: str) -> None:
     pages = paged(big, first)
     n = len(pages)

@@ -35,8 +35,9 @@ class AipoConfig(base.Config):
     reference = c.Type(bool, default=True)
     reference_dir = c.Type(str, default="reference")
     people_dir = c.Type(str, default="people")
-    # Rows per page of the pages that list every model (dashboard table, risk register,
-    # regulation matrix); a longer list is split into pages of this many rows (at least 10).
+    # Rows per page of the pages that grow with the portfolio (dashboard table, risk register,
+    # regulation matrix, people index, owner pages, incident log); a longer list is split into
+    # pages of this many rows (at least 10).
     page_size = c.Type(int, default=100)
 
     # Cache of evaluated and rendered models, relative to the folder of mkdocs.yml (false: none).

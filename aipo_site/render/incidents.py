@@ -7,11 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model.results import IncidentResult, Portfolio
 from .env import environment, safe_url
+from .paging import Paged, page_uris, pager, sections
 from .people import PersonLinks
+
+if TYPE_CHECKING:
+    from .pages import Paths
 
 __all__ = ["RECENT_DAYS", "page_incidents", "render_incident_log", "review_urls", "times"]
 
@@ -68,21 +72,49 @@ def _median(values: list[dt.timedelta]) -> dt.timedelta | None:
 
 
 def render_incident_log(
-    portfolio: Portfolio, model_urls: dict[str, str], person: PersonLinks
-) -> str:
-    """The incident log page (Markdown). ``model_urls``: model id -> URL relative to it."""
+    portfolio: Portfolio,
+    paths: Paths,
+    person: Callable[[str], PersonLinks],
+    page_size: int | None = None,
+) -> Paged:
+    """The incident log (Markdown): the response times per model and per business unit, then
+    every incident, newest opened first. Above ``page_size`` rows in those three tables it is
+    split into pages of ``page_size`` rows (render/paging.py): ``incidents.md``, then
+    ``incidents/2.md``, ...; each table goes on where the previous page stopped. ``person``
+    gives the names linked from a page (its src_uri)."""
     incidents = sorted(
         (i for m in portfolio.models for i in m.incidents),
         key=lambda i: (i.opened, i.path),
         reverse=True,
     )
-    context: dict[str, Any] = {
-        "incidents": incidents,
-        "by_model": times(incidents, lambda i: i.model_id),
-        "by_unit": times(incidents, lambda i: i.business_unit),
-        "model_urls": model_urls,
-        "review_urls": review_urls(incidents),
-        "person": person,
-        "as_of": portfolio.as_of,
-    }
-    return environment().get_template("incidents.md.j2").render(**context)
+    by_model = times(incidents, lambda i: i.model_id)
+    by_unit = times(incidents, lambda i: i.business_unit)
+    parts = sections(
+        [("per-model", by_model), ("per-business-unit", by_unit), ("incidents", incidents)],
+        page_size,
+    )
+    total = len(by_model) + len(by_unit) + len(incidents)
+    uris = page_uris(paths.incidents, len(parts))
+    out = Paged({})
+    start = 1
+    for k, (page, shown) in enumerate(zip(uris, parts, strict=True), start=1):
+        listed = shown.get("incidents")
+        models = {r["name"] for r in shown["per-model"].rows} if "per-model" in shown else set()
+        models |= {i.model_id for i in listed.rows} if listed is not None else set()
+        rows = sum(len(part.rows) for part in shown.values())
+        context: dict[str, Any] = {
+            "parts": shown,
+            "first": k == 1,
+            "first_url": paths.relative(page, paths.page_url(uris[0])),
+            "any_incidents": bool(incidents),
+            "model_urls": {
+                m: paths.relative(page, paths.page_url(paths.model_page(m))) for m in models
+            },
+            "review_urls": review_urls(listed.rows) if listed is not None else {},
+            "person": person(page),
+            "as_of": portfolio.as_of,
+            "pager": pager(paths, uris, k, start, rows, total, "rows", "Pages of the incident log"),
+        }
+        out.pages[page] = environment().get_template("incidents.md.j2").render(**context)
+        start += rows
+    return out

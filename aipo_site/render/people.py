@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -11,8 +11,12 @@ from ..model.charter import Contact
 from ..model.people import Person
 from ..model.results import Level, PersonResult, Portfolio, Responsibility
 from .env import environment, safe_url, text
+from .paging import Paged, chunks, page_uris, pager, sections
 
-__all__ = ["PersonLinks", "render_people_index", "render_person_page"]
+if TYPE_CHECKING:
+    from .pages import Paths
+
+__all__ = ["PersonLinks", "render_people_index", "render_person_pages"]
 
 
 class PersonLinks:
@@ -54,29 +58,55 @@ class PersonLinks:
         return html
 
 
-def render_person_page(
-    p: PersonResult, portfolio: Portfolio, model_urls: dict[str, str], index_url: str
-) -> str:
-    """One owner page (Markdown): who they are, what they answer for, what is overdue.
-    ``model_urls``: model id -> URL relative to this page."""
+def render_person_pages(
+    p: PersonResult, portfolio: Portfolio, paths: Paths, page_size: int | None = None
+) -> Paged:
+    """One owner page (Markdown): who they are, what they answer for, what is overdue, their open
+    actions. Above ``page_size`` rows in those four tables (a team named in every charter) it is
+    split into pages of ``page_size`` rows (render/paging.py): ``people/<key>.md``, then
+    ``people/<key>/2.md``, ...; each table goes on where the previous page stopped."""
     status = {m.id: m.status for m in portfolio.models}
-    accountable = _by_model([r for r in p.responsibilities if r.accountable])
-    other = _by_model([r for r in p.responsibilities if not r.accountable])
-    return (
-        environment()
-        .get_template("person.md.j2")
-        .render(
-            p=p,
-            person=p.person,
-            accountable=accountable,
-            other=other,
-            status=status,
-            model_urls=model_urls,
-            index_url=index_url,
-            as_of=portfolio.as_of,
-            email=safe_url(f"mailto:{p.person.email}") if p.person.email else "",
-        )
+    parts = sections(
+        [
+            ("accountable", _by_model([r for r in p.responsibilities if r.accountable])),
+            ("other", _by_model([r for r in p.responsibilities if not r.accountable])),
+            ("overdue", p.overdue),
+            ("actions", p.actions),
+        ],
+        page_size,
     )
+    total = len(p.models) + len(p.overdue) + len(p.actions)
+    uris = page_uris(paths.person_page(p.key), len(parts))
+    out = Paged({})
+    start = 1
+    for k, (page, shown) in enumerate(zip(uris, parts, strict=True), start=1):
+        models = {
+            row["model_id"] if isinstance(row, dict) else row.model_id
+            for part in shown.values()
+            for row in part.rows
+        }
+        rows = sum(len(part.rows) for part in shown.values())
+        out.pages[page] = (
+            environment()
+            .get_template("person.md.j2")
+            .render(
+                p=p,
+                person=p.person,
+                parts=shown,
+                first=k == 1,
+                status=status,
+                model_urls={
+                    m: paths.relative(page, paths.page_url(paths.model_page(m))) for m in models
+                },
+                index_url=paths.relative(page, paths.page_url(paths.people_index)),
+                first_url=paths.relative(page, paths.page_url(uris[0])),
+                as_of=portfolio.as_of,
+                email=safe_url(f"mailto:{p.person.email}") if p.person.email else "",
+                pager=pager(paths, uris, k, start, rows, total, "rows", "Pages of the owner page"),
+            )
+        )
+        start += rows
+    return out
 
 
 def _by_model(items: list[Responsibility]) -> list[dict[str, Any]]:
@@ -90,19 +120,46 @@ def _by_model(items: list[Responsibility]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def render_people_index(portfolio: Portfolio, person_urls: dict[str, str]) -> str:
-    """The people index (Markdown): everyone in the directory with what they answer for."""
-    rows = []
-    for p in sorted(portfolio.people, key=lambda p: (p.person.name.casefold(), p.key)):
-        models = p.models
-        rows.append(
-            {
-                "p": p,
-                "url": person_urls[p.key],
-                "accountable": len({r.model_id for r in p.responsibilities if r.accountable}),
-                "models": len(models),
-                "overdue": len(p.overdue),
-                "worst": max((o.level for o in p.overdue), default=Level.OK),
-            }
+def render_people_index(portfolio: Portfolio, paths: Paths, page_size: int | None = None) -> Paged:
+    """The people index (Markdown): everyone in the directory with what they answer for, in
+    pages of ``page_size`` people (None: one page; render/paging.py)."""
+    people = sorted(portfolio.people, key=lambda p: (p.person.name.casefold(), p.key))
+    slices = chunks(people, page_size)
+    uris = page_uris(paths.people_index, len(slices))
+    out = Paged({})
+    start = 1
+    for k, (page, chunk) in enumerate(zip(uris, slices, strict=True), start=1):
+        rows = []
+        for p in chunk:
+            rows.append(
+                {
+                    "p": p,
+                    "url": paths.relative(page, paths.page_url(paths.person_page(p.key))),
+                    "accountable": len({r.model_id for r in p.responsibilities if r.accountable}),
+                    "models": len(p.models),
+                    "overdue": len(p.overdue),
+                    "worst": max((o.level for o in p.overdue), default=Level.OK),
+                }
+            )
+        out.pages[page] = (
+            environment()
+            .get_template("people.md.j2")
+            .render(
+                rows=rows,
+                as_of=portfolio.as_of,
+                first=k == 1,
+                first_url=paths.relative(page, paths.page_url(uris[0])),
+                pager=pager(
+                    paths,
+                    uris,
+                    k,
+                    start,
+                    len(rows),
+                    len(people),
+                    "people",
+                    "Pages of the people index",
+                ),
+            )
         )
-    return environment().get_template("people.md.j2").render(rows=rows, as_of=portfolio.as_of)
+        start += len(rows)
+    return out

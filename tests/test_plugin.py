@@ -440,3 +440,115 @@ def test_outside_git_the_history_says_so(mini_repo):
     html = (root / "site" / "models" / "m1" / "index.html").read_text()
     assert "History is unavailable: the portal was not built from a git repository." in html
     assert "Source: not a git repository · Evaluated as of 2026-11-20" in html
+
+
+# --- The navigation Material renders on each page (plugin.pruned_nav) -------------------------
+
+
+def _build_in_process(root: Path, site: Path, trim: bool, monkeypatch, features=None) -> None:
+    """`mkdocs build` of ``root`` in this process, with or without aipo's pruned navigation."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    import aipo_site.mkdocs_plugin.plugin as plugin
+
+    with monkeypatch.context() as m:
+        if not trim:
+            m.setattr(plugin, "pruned_nav", lambda nav, features: nav)
+        m.chdir(root)
+        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+        if features is not None:
+            config.theme["features"] = features
+        build(config)
+
+
+@pytest.mark.parametrize("extra", [(), ("navigation.tabs",)], ids=["sections", "tabs and sections"])
+def test_pruned_navigation_renders_the_same_pages(demo_copy, tmp_path, monkeypatch, extra):
+    """Every page is the same with the pruned copy of the navigation as with the whole one:
+    byte for byte with the demo's theme features; with navigation.tabs, the tab bar's template
+    writes fewer runs of blank lines between its tags (nothing that renders)."""
+    config = (demo_copy / "mkdocs.yml").read_text()
+    features = re.findall(r"^    - (navigation\.\w+|toc\.\w+|search\.\w+)$", config, re.M)
+    assert "navigation.prune" in features and "navigation.indexes" in features
+    sites = {}
+    for trim in (True, False):
+        sites[trim] = tmp_path / f"site-{trim}"
+        _build_in_process(demo_copy, sites[trim], trim, monkeypatch, [*features, *extra])
+    pages = sorted(p.relative_to(sites[True]) for p in sites[True].rglob("*.html"))
+    assert len(pages) > 30
+    assert pages == sorted(p.relative_to(sites[False]) for p in sites[False].rglob("*.html"))
+    for page in pages:
+        trimmed, whole = ((sites[t] / page).read_text("utf-8") for t in (True, False))
+        if not extra:
+            assert trimmed == whole, page
+        else:
+            assert re.sub(r"\s+", " ", trimmed) == re.sub(r"\s+", " ", whole), page
+
+
+def test_pruned_navigation_keeps_one_child_of_each_pruned_section():
+    from mkdocs.structure.nav import Navigation, Section
+
+    from aipo_site.mkdocs_plugin.plugin import pruned_nav
+
+    class Item:  # a page or link: passed through as it is
+        is_homepage = False
+
+        def __init__(self, title: str) -> None:
+            self.title = title
+
+    def section(title: str, children: list) -> Section:
+        s = Section(title, children)
+        for child in children:
+            child.parent = s
+        return s
+
+    pages = [Item(f"p{i}") for i in range(7)]
+    units = [section("A", pages[:3]), section("B", pages[3:5])]
+    models = section("Models", units)
+    other = section("Guides", [section("Deep", [section("Deeper", [pages[5]])]), pages[6]])
+    for s in (models, other):
+        s.parent = None
+    units[1].active = True  # the page being rendered is in B (which makes Models active too)
+    nav = Navigation([models, other], pages)
+
+    out = pruned_nav(nav, ["navigation.sections", "navigation.prune"])
+    assert out is not nav and nav.items == [models, other] and units[0].children == pages[:3]
+    models_out, other_out = out.items
+    a, b = models_out.children
+    assert a is not units[0] and a.title == "A" and a.children == [pages[0]] and not a.active
+    assert b is units[1] and models_out.active  # the page's path is whole
+    # Guides is a section (level 1, shown expanded); its pruned child keeps its chain of firsts.
+    assert len(other_out.children) == 2 and other_out.children[1] is pages[6]
+    deep = other_out.children[0]
+    assert deep.children[0].title == "Deeper" and deep.children[0].children == [pages[5]]
+    # With tabs, an inactive top-level section is pruned as a whole.
+    tabs = pruned_nav(nav, ["navigation.tabs", "navigation.sections", "navigation.prune"])
+    assert tabs.items[0].children[1] is units[1]
+    assert len(tabs.items[1].children) == 1
+    assert tabs.items[1].children[0].children[0].children == [pages[5]]
+
+
+def test_a_theme_override_of_the_navigation_gets_the_whole_navigation(
+    demo_copy, tmp_path, monkeypatch
+):
+    import aipo_site.mkdocs_plugin.plugin as plugin
+
+    calls = []
+    real = plugin.pruned_nav
+    monkeypatch.setattr(plugin, "pruned_nav", lambda nav, f: calls.append(1) or real(nav, f))
+    _build_in_process(demo_copy, tmp_path / "site", True, monkeypatch)
+    assert calls, "without an override the pruned copy is used"
+    calls.clear()
+    partials = demo_copy / "overrides" / "partials"
+    partials.mkdir(parents=True)
+    import material
+
+    own = (Path(material.__file__).parent / "templates/partials/nav-item.html").read_text()
+    (partials / "nav-item.html").write_text("{# a site's own navigation item #}\n" + own)
+    config = (demo_copy / "mkdocs.yml").read_text()
+    (demo_copy / "mkdocs.yml").write_text(
+        config.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n", 1)
+    )
+    assert "custom_dir: overrides" in (demo_copy / "mkdocs.yml").read_text()
+    _build_in_process(demo_copy, tmp_path / "site2", True, monkeypatch)
+    assert not calls

@@ -7,6 +7,7 @@ input fails the build before the previously built site is touched.
 
 from __future__ import annotations
 
+import copy
 import gc
 import hashlib
 import html
@@ -253,6 +254,22 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         html = fill(html, self.portal.indexed.get(page.file.src_uri, {}))
         return html + "\n" + self.portal.stamp
 
+    # Last, so other plugins' on_page_context sees the whole navigation.
+    @event_priority(-100)
+    def on_page_context(
+        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> dict[str, Any] | None:
+        if not self.config.enabled or self.portal is None or config.theme.name != "material":
+            return None
+        features = config.theme.get("features") or []
+        if (
+            "navigation.prune" in features
+            and isinstance(context.get("nav"), Navigation)
+            and not _overrides_nav(config)
+        ):
+            context["nav"] = pruned_nav(context["nav"], features)
+        return context
+
     # Runs after Material's search plugin has indexed the page content (on_page_context).
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         if not self.config.enabled or self.portal is None:
@@ -347,6 +364,79 @@ def squeeze_nav(page_html: str) -> str:
         return page_html
     squeezed = _BLANK_RUN.sub("\n", page_html[start:end])
     return page_html[:start] + squeezed + page_html[end:]
+
+
+def pruned_nav(nav: Navigation, features: list[str]) -> Navigation:
+    """The navigation as Material renders it on one page with ``navigation.prune``: each
+    section Material prunes on that page replaced by a copy holding only the chain of first
+    children that its link is taken from.
+
+    Material prunes a section that is not on the page's path and not shown expanded as a
+    section (``partials/nav-item.html``): it renders the section's title and a link to its first
+    page, and nothing else of it. But with ``navigation.indexes`` it still looks for an index
+    page among every child of every pruned section, on every page: at 1,000 model pages in 20
+    sections, a million lookups a build; at 10,000, a hundred million, which made the build grow
+    with the square of the portfolio. On the copy the same template renders the same HTML from
+    one child. The originals are not changed, so the page, the other plugins and the other pages
+    see the whole navigation.
+    """
+    tabs = "navigation.tabs" in features
+    sections = "navigation.sections" in features
+
+    def shown_as_section(item: Section, level: int, parent: Any) -> bool:
+        if tabs:
+            return (level == 1 and item.active) or (
+                sections and level == 2 and parent is not None and parent.active
+            )
+        return sections and level == 1
+
+    def first_chain(item: Section) -> Section:
+        """A copy of ``item`` whose children are its first child only (copied the same way)."""
+        out = _copy_section(item)
+        out.children = [
+            first_chain(child) if isinstance(child, Section) else child
+            for child in item.children[:1]
+        ]
+        return out
+
+    def walk(items: list[Any], level: int, parent: Any) -> list[Any]:
+        out = []
+        for item in items:
+            if not isinstance(item, Section) or not item.children:
+                out.append(item)
+            elif not item.active and not shown_as_section(item, level, parent):
+                out.append(first_chain(item))
+            else:
+                children = walk(item.children, level + 1, item)
+                if all(a is b for a, b in zip(children, item.children, strict=True)):
+                    out.append(item)
+                else:
+                    copy = _copy_section(item)
+                    copy.children = children
+                    out.append(copy)
+        return out
+
+    items = walk(nav.items, 1, None)
+    if all(a is b for a, b in zip(items, nav.items, strict=True)):
+        return nav
+    trimmed = copy.copy(nav)
+    trimmed.items = items
+    return trimmed
+
+
+def _overrides_nav(config: MkDocsConfig) -> bool:
+    """Whether the site overrides Material's navigation templates (``custom_dir``), which may
+    read more of a pruned section than Material does: then the whole navigation is given."""
+    custom = config.theme.custom_dir
+    return bool(custom) and any(
+        (Path(custom) / "partials" / name).exists()
+        for name in ("nav.html", "nav-item.html", "tabs.html", "tabs-item.html")
+    )
+
+
+def _copy_section(section: Section) -> Section:
+    """A shallow copy: same title, parent and active state (set without touching the parent)."""
+    return copy.copy(section)
 
 
 def _stamp(digest: Any, path: Path) -> None:

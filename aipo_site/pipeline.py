@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from markupsafe import Markup
 
@@ -40,12 +41,14 @@ from .render.regulation import render_regulation_pages
 
 __all__ = [
     "AS_OF_ENV",
+    "NAV_GROUP_MAX",
     "Portal",
     "PortalOptions",
     "Provenance",
     "build_portal",
     "evaluate_source",
     "model_groups",
+    "nav_chunks",
     "portal_options",
     "read_charter_log",
     "read_provenance",
@@ -57,6 +60,8 @@ __all__ = [
 ]
 
 AS_OF_ENV = "AIPO_AS_OF"
+
+T = TypeVar("T")
 
 
 def resolve_as_of(value: str | dt.date | None, environ: dict[str, str] | None = None) -> dt.date:
@@ -425,6 +430,29 @@ def portal_options(
         split_blocks=True,
         page_size=page_size,
     )
+
+
+# Model pages per nav section: a larger group is split into sub-sections of this many (in the
+# group's order), so every page's sidebar stays small at any portfolio size: Material writes the
+# links of the section the page is in into the page, and, with navigation.indexes, looks through
+# the children of every other section (see the plugin's pruned_nav).
+NAV_GROUP_MAX = 100
+
+
+def nav_chunks(items: Sequence[T], size: int | None = None) -> list[tuple[str, list[T]]]:
+    """``items`` (a nav group's models or pages, in order) as the nav lists them: one part
+    labelled "" when there are at most ``size`` (default :data:`NAV_GROUP_MAX`), else parts of
+    ``size`` labelled by their positions: "1–100", "101–200", ..., "1,001" for a last part of
+    one."""
+    size = size or NAV_GROUP_MAX
+    if len(items) <= size:
+        return [("", list(items))]
+    out = []
+    for start in range(0, len(items), size):
+        part = list(items[start : start + size])
+        first, last = start + 1, start + len(part)
+        out.append((f"{first:,}" if first == last else f"{first:,}–{last:,}", part))
+    return out
 
 
 def model_groups(portfolio: Portfolio, group_by: str) -> list[tuple[str, list[ModelResult]]]:

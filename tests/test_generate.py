@@ -414,3 +414,37 @@ def test_generated_model_page_draws_its_charts(both_builds: dict[str, Any], open
         assert portal.failures == [] and portal.foreign_requests() == []
     finally:
         server.close()
+
+
+# appended to tests/test_generate.py
+
+
+def test_nav_chunks_split_large_groups_by_position() -> None:
+    from aipo_site.pipeline import NAV_GROUP_MAX, nav_chunks
+
+    assert NAV_GROUP_MAX == 100
+    assert nav_chunks(list(range(100))) == [("", list(range(100)))]
+    parts = nav_chunks(list(range(1001)))
+    assert [label for label, _ in parts][:2] == ["1–100", "101–200"]
+    assert parts[-1] == ("1,001", [1000]) and parts[-2][0] == "901–1,000"
+    assert [x for _, part in parts for x in part] == list(range(1001))
+    assert nav_chunks(list(range(5)), 2) == [("1–2", [0, 1]), ("3–4", [2, 3]), ("5", [4])]
+
+
+def test_the_nav_file_splits_a_large_group_as_the_plugin_does(
+    demo_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aipo_site.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "NAV_GROUP_MAX", 2)
+    config = (demo_copy / "mkdocs.yml").read_text()
+    (demo_copy / "mkdocs.yml").write_text(
+        config.replace("  - aipo:\n", "  - aipo:\n      nav_group_by: none\n", 1)
+    )
+    out = tmp_path / "out"
+    assert generate(demo_copy, out) == 0
+    wiring = json.loads((out / NAV_JSON).read_text())
+    models = next(e["Models"] for e in wiring["nav"] if "Models" in e)
+    assert [list(part) for part in models] == [["1–2"], ["3"]]
+    titles = [next(iter(e)) for part in models for entries in part.values() for e in entries]
+    assert titles == sorted(titles, key=str.casefold) and len(titles) == 3

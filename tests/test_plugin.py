@@ -552,3 +552,38 @@ def test_a_theme_override_of_the_navigation_gets_the_whole_navigation(
     assert "custom_dir: overrides" in (demo_copy / "mkdocs.yml").read_text()
     _build_in_process(demo_copy, tmp_path / "site2", True, monkeypatch)
     assert not calls
+
+
+def _sidebar_text(page: str) -> str:
+    """The primary navigation's words, in order, separated by " | "."""
+    nav = page[page.index("md-nav--primary") :]
+    nav = nav[: nav.index('<div class="md-content"')] if '<div class="md-content"' in nav else nav
+    words = re.sub(r"<[^>]+>", "|", nav)
+    return re.sub(r"\s*(\|\s*)+", " | ", words)
+
+
+def test_a_large_nav_group_goes_in_sub_sections(demo_copy, tmp_path, monkeypatch):
+    """More than NAV_GROUP_MAX models in a group go in sub-sections of that many, in name
+    order, titled by their positions: here a maximum of 2 and the demo's 3 models in one group
+    (nav_group_by: none) give "1–2" and "3"."""
+    import aipo_site.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "NAV_GROUP_MAX", 2)
+    config = (demo_copy / "mkdocs.yml").read_text()
+    grouped = config.replace("  - aipo:\n", "  - aipo:\n      nav_group_by: none\n", 1)
+    assert grouped != config
+    (demo_copy / "mkdocs.yml").write_text(grouped)
+    site = tmp_path / "site"
+    _build_in_process(demo_copy, site, True, monkeypatch)
+    names = ["Card payment fraud prevention", "Distribution-centre demand forecast"]
+    # On a page in "1–2", that sub-section lists its two models; "3" is one link.
+    text = _sidebar_text((site / "models" / "fraud-prevention.html").read_text("utf-8"))
+    models = text[text.index(" Models ") : text.index(" Risk register ")]
+    assert f"| 1–2 | 1–2 | {names[0]} |" in models and names[1] in models, models
+    assert models.rstrip(" |").endswith("| 3")
+    # On the third model's page, "3" is open and "1–2" is one link to its first model.
+    page = (site / "models" / "customer-churn.html").read_text("utf-8")
+    models = _sidebar_text(page)
+    models = models[models.index(" Models ") : models.index(" Risk register ")]
+    assert "| 1–2 |" in models and names[1] not in models, models
+    assert "| 3 | 3 |" in models

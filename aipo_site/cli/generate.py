@@ -46,7 +46,14 @@ import yaml
 
 from ..errors import ConfigError
 from ..load.source import WorkingTree
-from ..pipeline import Portal, build_portal, model_groups, portal_options, standalone_page
+from ..pipeline import (
+    Portal,
+    build_portal,
+    model_groups,
+    nav_chunks,
+    portal_options,
+    standalone_page,
+)
 from ..render.pages import Paths, render_portfolio
 from .settings import Opaque, Settings, load_mkdocs_yaml
 
@@ -274,13 +281,16 @@ def _nav_data(
 
     models = set(portal.model_pages.values())
     groups = model_groups(portal.portfolio, str(opts["nav_group_by"]))
+
+    def listed(ms: list[Any]) -> list[Any]:
+        # More than NAV_GROUP_MAX models: sub-sections of that many, as the plugin's nav has.
+        parts = nav_chunks([entry(portal.model_pages[m.id]) for m in ms])
+        return parts[0][1] if len(parts) == 1 else [{label: part} for label, part in parts]
+
     if opts["nav_group_by"] == "none":
-        section: list[Any] = [entry(portal.model_pages[m.id]) for _, ms in groups for m in ms]
+        section: list[Any] = listed([m for _, ms in groups for m in ms])
     else:
-        section = [
-            {html.escape(label): [entry(portal.model_pages[m.id]) for m in ms]}
-            for label, ms in groups
-        ]
+        section = [{html.escape(label): listed(ms)} for label, ms in groups]
     nav: list[Any] = [entry(portal.dashboard)]
     if section:
         nav.append({html.escape(str(opts["nav_section"])): section})

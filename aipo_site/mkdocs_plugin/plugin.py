@@ -35,6 +35,7 @@ from ..pipeline import (
     Portal,
     PortalOptions,
     model_groups,
+    nav_chunks,
     portal_options,
     resolve_as_of,
     source_revision,
@@ -488,10 +489,10 @@ def _regroup(nav: Navigation, pages: list[Page], portal: Portal, config: AipoCon
     ]
     groups = [(label, group) for label, group in groups if group]
     if config.nav_group_by == "none":
-        children: list[Any] = [page for _, group in groups for page in group]
+        children: list[Any] = _parts([page for _, group in groups for page in group])
     else:
         # Section titles are charter text and Material renders nav titles without escaping.
-        children = [Section(html.escape(label), group) for label, group in groups]
+        children = [Section(html.escape(label), _parts(group)) for label, group in groups]
     section = Section(config.nav_section, children)
     position = next(
         (
@@ -517,6 +518,15 @@ def _regroup(nav: Navigation, pages: list[Page], portal: Portal, config: AipoCon
     else:
         items.append(section)
     return _relink(items)
+
+
+def _parts(pages: list[Page]) -> list[Any]:
+    """A nav group's pages; more than NAV_GROUP_MAX go in sub-sections of that many
+    (:func:`~aipo_site.pipeline.nav_chunks`)."""
+    parts = nav_chunks(pages)
+    if len(parts) == 1:
+        return parts[0][1]
+    return [Section(label, part) for label, part in parts]
 
 
 def _relink(items: list[Any]) -> Navigation:

@@ -32,6 +32,7 @@ from conftest import ROOT, SiteServer, build_site
 from aipo_site.errors import ConfigError
 from aipo_site.load.source import WorkingTree
 from aipo_site.model.inputs import Layout
+from aipo_site.model.results import Responsibility
 from aipo_site.pipeline import (
     Portal,
     PortalOptions,
@@ -49,6 +50,7 @@ from aipo_site.render.pages import (
     risk_register,
 )
 from aipo_site.render.paging import DEFAULT_PAGE_SIZE
+from aipo_site.render.people import render_person_pages
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import build_speed as bench
@@ -218,6 +220,23 @@ def test_owner_pages_list_every_model_once(big: Portal) -> None:
     )
     # The sections after the table are on the page it ends on.
     assert 'id="overdue"' in big.pages[pages[-1]] and 'id="overdue"' not in big.pages[pages[0]]
+
+
+def test_owner_page_pagers_count_rows_not_models(big: Portal) -> None:
+    """A model in both model tables (its owner, also consulted) is two rows of the pager."""
+    models = big.portfolio.models[:60]
+    p = dataclasses.replace(
+        big.portfolio.people[0],
+        responsibilities=tuple(
+            Responsibility(m.id, m.charter.name, role, "Decision rights", accountable)
+            for accountable, role in ((True, "AI Product Owner"), (False, "Consulted: x"))
+            for m in models
+        ),
+        overdue=(),
+        actions=(),
+    )
+    first, second = render_person_pages(p, big.portfolio, PATHS, DEFAULT_PAGE_SIZE).pages.values()
+    assert "rows 1–100 of 120" in first and "rows 101–120 of 120" in second
 
 
 def test_incident_log_pages_list_every_incident_once(big: Portal) -> None:

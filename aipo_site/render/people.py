@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -66,16 +66,15 @@ def render_person_pages(
     split into pages of ``page_size`` rows (render/paging.py): ``people/<key>.md``, then
     ``people/<key>/2.md``, ...; each table goes on where the previous page stopped."""
     status = {m.id: m.status for m in portfolio.models}
-    parts = sections(
-        [
-            ("accountable", _by_model([r for r in p.responsibilities if r.accountable])),
-            ("other", _by_model([r for r in p.responsibilities if not r.accountable])),
-            ("overdue", p.overdue),
-            ("actions", p.actions),
-        ],
-        page_size,
-    )
-    total = len(p.models) + len(p.overdue) + len(p.actions)
+    tables: list[tuple[str, Sequence[Any]]] = [
+        ("accountable", _by_model([r for r in p.responsibilities if r.accountable])),
+        ("other", _by_model([r for r in p.responsibilities if not r.accountable])),
+        ("overdue", p.overdue),
+        ("actions", p.actions),
+    ]
+    parts = sections(tables, page_size)
+    # A model can be in both tables (its owner, also a risk owner): rows, not models, count.
+    total = sum(len(rows) for _, rows in tables)
     uris = page_uris(paths.person_page(p.key), len(parts))
     out = Paged({})
     start = 1

@@ -11,6 +11,7 @@ import copy
 import gc
 import hashlib
 import html
+import itertools
 import os
 import re
 import stat
@@ -391,14 +392,19 @@ def pruned_nav(nav: Navigation, features: list[str]) -> Navigation:
             )
         return sections and level == 1
 
-    def first_chain(item: Section) -> Section:
-        """A copy of ``item`` whose children are its first child only (copied the same way)."""
-        out = _copy_section(item)
-        out.children = [
-            first_chain(child) if isinstance(child, Section) else child
-            for child in item.children[:1]
-        ]
+    def with_children(item: Any, children: list[Any], attr: str = "children") -> Any:
+        """``item`` itself when ``children`` are its own, else a shallow copy holding them (same
+        title, parent and active state, set without touching the parent)."""
+        if all(a is b for a, b in itertools.zip_longest(children, getattr(item, attr))):
+            return item
+        out = copy.copy(item)
+        setattr(out, attr, children)
         return out
+
+    def first_chain(item: Section) -> Section:
+        """``item`` with its first child only (a section: cut the same way)."""
+        first = [first_chain(c) if isinstance(c, Section) else c for c in item.children[:1]]
+        return with_children(item, first)
 
     def walk(items: list[Any], level: int, parent: Any) -> list[Any]:
         out = []
@@ -408,21 +414,10 @@ def pruned_nav(nav: Navigation, features: list[str]) -> Navigation:
             elif not item.active and not shown_as_section(item, level, parent):
                 out.append(first_chain(item))
             else:
-                children = walk(item.children, level + 1, item)
-                if all(a is b for a, b in zip(children, item.children, strict=True)):
-                    out.append(item)
-                else:
-                    copy = _copy_section(item)
-                    copy.children = children
-                    out.append(copy)
+                out.append(with_children(item, walk(item.children, level + 1, item)))
         return out
 
-    items = walk(nav.items, 1, None)
-    if all(a is b for a, b in zip(items, nav.items, strict=True)):
-        return nav
-    trimmed = copy.copy(nav)
-    trimmed.items = items
-    return trimmed
+    return with_children(nav, walk(nav.items, 1, None), "items")
 
 
 def _overrides_nav(config: MkDocsConfig) -> bool:
@@ -433,11 +428,6 @@ def _overrides_nav(config: MkDocsConfig) -> bool:
         (Path(custom) / "partials" / name).exists()
         for name in ("nav.html", "nav-item.html", "tabs.html", "tabs-item.html")
     )
-
-
-def _copy_section(section: Section) -> Section:
-    """A shallow copy: same title, parent and active state (set without touching the parent)."""
-    return copy.copy(section)
 
 
 def _stamp(digest: Any, path: Path) -> None:

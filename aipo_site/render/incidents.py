@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..model.results import IncidentResult, Portfolio
@@ -89,11 +89,13 @@ def render_incident_log(
     )
     by_model = times(incidents, lambda i: i.model_id)
     by_unit = times(incidents, lambda i: i.business_unit)
-    parts = sections(
-        [("per-model", by_model), ("per-business-unit", by_unit), ("incidents", incidents)],
-        page_size,
-    )
-    total = len(by_model) + len(by_unit) + len(incidents)
+    tables: list[tuple[str, Sequence[Any]]] = [
+        ("per-model", by_model),
+        ("per-business-unit", by_unit),
+        ("incidents", incidents),
+    ]
+    parts = sections(tables, page_size)
+    total = sum(len(rows) for _, rows in tables)
     uris = page_uris(paths.incidents, len(parts))
     out = Paged({})
     start = 1

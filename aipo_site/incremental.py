@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .background import BackgroundPages
 from .cache import InputKeys, PortalCache, input_keys
 from .errors import InputError
 from .evaluate import evaluate_repository
@@ -33,7 +34,7 @@ from .load.source import Source, WorkingTree
 from .model.inputs import Layout, Repository
 from .model.results import ModelResult
 from .model.revision import Revision
-from .parallel import available_cores, fork_map
+from .parallel import available_cores, can_fork, fork_map
 from .pipeline import (
     HISTORY_LIMIT,
     Portal,
@@ -45,7 +46,8 @@ from .pipeline import (
     source_revision,
     split_pages,
 )
-from .render.pages import render_stamp
+from .render.blocks import SplitPage, split_page
+from .render.pages import SEARCHABLE_SECTIONS, render_model_stub, render_stamp
 
 __all__ = ["PARALLEL_MIN", "ModelPage", "build_portal_cached"]
 
@@ -74,9 +76,15 @@ def build_portal_cached(
     cache: PortalCache | None = None,
     jobs: int | None = None,
     settings: Mapping[str, Any] | None = None,
+    background: bool = False,
 ) -> Portal:
     """What :func:`~aipo_site.pipeline.build_portal` builds, reusing ``cache`` (None: no cache)
     and rendering on ``jobs`` processes (None: every available core).
+
+    ``background``: the caller may take the model pages later, from ``portal.background``
+    (:mod:`aipo_site.background`); they are then rendered by one background process, when there
+    are at least :data:`PARALLEL_MIN` to render, two cores and fork. ``portal.pages`` holds a
+    stub for each of them, and ``portal.files`` none of their files.
 
     ``settings``: options the output depends on that ``options`` does not hold (the plugin's
     whole configuration); they are part of every cache key.
@@ -108,7 +116,7 @@ def build_portal_cached(
             if portal is not None:
                 cache.prune()
                 return portal
-        portal = _build(source, options, as_of, log, provenance, cache, keys, jobs)
+        portal = _build(source, options, as_of, log, provenance, cache, keys, jobs, background)
     finally:
         if log is not None:
             log.close()
@@ -179,6 +187,7 @@ def _without_models(portal: Portal, rendered: Mapping[str, tuple[str, dict[str, 
         deferred={k: v for k, v in portal.deferred.items() if k not in model_srcs},
         stamp="",
         provenance=Provenance(),
+        background=None,
     )
 
 
@@ -191,9 +200,11 @@ def _build(
     cache: PortalCache | None,
     keys: InputKeys | None,
     jobs: int,
+    background: bool = False,
 ) -> Portal:
     """load -> evaluate the models the cache does not hold -> render their pages (in workers
-    when there are many) -> the portal; cache entries are written for what was computed."""
+    when there are many, or later in the background) -> the portal; cache entries are written
+    for what was computed."""
     repo = load_repository(source, options.layout, jobs=jobs)
     model_keys = keys.models if keys is not None else {}
     cached: dict[str, ModelPage] = {}
@@ -208,16 +219,54 @@ def _build(
     if log is not None:
         log.close()  # old versions are read; render workers must not share its git process
     todo = [r for r in portfolio.models if r.path not in cached]
+    later = (
+        background
+        and options.split_blocks
+        and len(todo) >= PARALLEL_MIN
+        and jobs >= 2
+        and can_fork()
+    )
     writes = [model_keys.get(r.path) if cache is not None else None for r in todo]
-    pages = _render_models(todo, writes, repo, options, provenance, cache, jobs)
     rendered = {hit.result.id: (hit.page, hit.files) for hit in cached.values()}
-    rendered.update({r.id: done for r, done in zip(todo, pages, strict=True)})
+    if later:
+        rendered.update({r.id: (render_model_stub(r), {}) for r in todo})
+    else:
+        pages = _render_models(todo, writes, repo, options, provenance, cache, jobs)
+        rendered.update({r.id: done for r, done in zip(todo, pages, strict=True)})
     portal = render_portal(repo, portfolio, options, provenance, rendered)
+    if later:
+        portal.background = _background(portal, todo, writes, repo, options, provenance, cache)
     if cache is not None and keys is not None:
         for key in model_keys.values():
             cache.keep("model", key)
         cache.put("portfolio", keys.portfolio, _without_models(portal, rendered))
     return portal
+
+
+def _background(
+    portal: Portal,
+    todo: Sequence[ModelResult],
+    keys: Sequence[str | None],
+    repo: Repository,
+    options: PortalOptions,
+    provenance: Provenance,
+    cache: PortalCache | None,
+) -> BackgroundPages:
+    """The pages of ``todo`` to render in the background: each split as
+    :func:`~aipo_site.pipeline.split_pages` splits it in the portal (the same numbers), and
+    written to the cache under its key (when it has one)."""
+    number = {src: i for i, src in enumerate(portal.model_pages.values())}
+    by_src = {portal.model_pages[r.id]: (r, key) for r, key in zip(todo, keys, strict=True)}
+
+    def render(src: str) -> tuple[SplitPage, dict[str, str]]:
+        result, key = by_src[src]
+        page, files = render_model(result, repo, options.paths, provenance)
+        if cache is not None and key is not None:
+            cache.put("model", key, ModelPage(result, page, files))
+        split = split_page(page, prefix=f"{number[src]}x", searchable=SEARCHABLE_SECTIONS)
+        return split, files
+
+    return BackgroundPages(render, list(by_src))
 
 
 def _render_models(

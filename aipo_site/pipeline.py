@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from markupsafe import Markup
 
+from .background import BackgroundPages
 from .errors import ConfigError
 from .evaluate import evaluate_repository
 from .load.crosswalk import crosswalk_files
@@ -171,6 +172,9 @@ class Portal:
     deferred: dict[str, dict[str, str]] = field(default_factory=dict)
     stamp: str = ""  # provenance line added to every page
     provenance: Provenance = field(default_factory=Provenance)
+    # Model pages still being rendered, whose entries in `pages` are stubs (see
+    # aipo_site/background.py); only the plugin's builds have them.
+    background: BackgroundPages | None = None
 
 
 def evaluate_source(source: Source, layout: Layout, as_of: dt.date) -> tuple[Repository, Portfolio]:

@@ -66,3 +66,23 @@ def test_reference_page_documents_every_charter_field(repo_root):
 )
 def test_relative_urls(directory_urls, page, target, expected):
     assert Paths(directory_urls=directory_urls).relative(page, target) == expected
+
+
+def test_a_model_page_starts_with_its_stub_and_writes_only_where_said(repo_root):
+    """What the background rendering relies on (aipo_site/background.py): the stub MkDocs reads
+    first is the page's front matter, and model_file_paths lists every file a page may write."""
+    from aipo_site.pipeline import render_model
+    from aipo_site.render.pages import model_file_paths, render_model_stub
+
+    portal = build_portal(WorkingTree(repo_root), PortalOptions(assets=False), AS_OF)
+    paths = Paths()
+    written = set()
+    for result in portal.portfolio.models:
+        page, files = render_model(result, portal.repository, paths, portal.provenance)
+        stub = render_model_stub(result)
+        assert stub.startswith("---\ntitle: ") and stub.endswith("\n---\n")
+        assert page.startswith(stub + "\n")
+        assert set(files) <= set(model_file_paths(paths, result.id)), result.id
+        written |= {name.rsplit("/", 1)[-1] for name in files}
+    # The demo has every kind of file: badges, KPI and segment data.
+    assert {"kpis.csv", "kpis.js", "segments.csv", "segments.js"} <= written

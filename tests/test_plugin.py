@@ -587,3 +587,78 @@ def test_a_large_nav_group_goes_in_sub_sections(demo_copy, tmp_path, monkeypatch
     models = models[models.index(" Models ") : models.index(" Risk register ")]
     assert "| 1–2 |" in models and names[1] not in models, models
     assert "| 3 | 3 |" in models
+
+
+# --- Model pages rendered in the background (aipo_site/background.py) -------------------------
+
+
+def _build_background(root: Path, site: Path, background: bool, monkeypatch, log=None) -> None:
+    """A cold `mkdocs build` of ``root`` in this process, its model pages rendered in the
+    background (however few) or all before MkDocs starts; with ``log``, each model render
+    appends its process id there."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    import aipo_site.incremental as incremental
+
+    render_model = incremental.render_model
+
+    def logged(*args, **kwargs):
+        with log.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return render_model(*args, **kwargs)
+
+    shutil.rmtree(root / ".cache", ignore_errors=True)
+    with monkeypatch.context() as m:
+        m.setattr(incremental, "PARALLEL_MIN", 1 if background else 10**9)
+        m.setattr(incremental, "available_cores", lambda: 2)
+        if log is not None:
+            m.setattr(incremental, "render_model", logged)
+        m.chdir(root)
+        build(load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site)))
+
+
+def test_model_pages_rendered_in_the_background_make_the_same_site(
+    demo_copy, tmp_path, monkeypatch
+):
+    log = tmp_path / "renders"
+    _build_background(demo_copy, tmp_path / "background", True, monkeypatch, log)
+    pids = log.read_text().split()
+    models = len(list((demo_copy / "content" / "models").glob("*.yaml")))
+    assert len(pids) == models >= 3
+    assert set(pids) != {str(os.getpid())}, "the pages were not rendered in the background"
+    _build_background(demo_copy, tmp_path / "first", False, monkeypatch)
+    assert tree_hashes(tmp_path / "background") == tree_hashes(tmp_path / "first")
+    # The background process wrote every model's cache entry: a warm build renders nothing.
+    import aipo_site.incremental as incremental
+
+    shutil.rmtree(demo_copy / ".cache")
+    _build_background(demo_copy, tmp_path / "unused", True, monkeypatch)
+    monkeypatch.setattr(incremental, "render_model", lambda *a, **k: pytest.fail("rendered"))
+    monkeypatch.chdir(demo_copy)
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    build(load_config(config_file=str(demo_copy / "mkdocs.yml"), site_dir=str(tmp_path / "warm")))
+    assert tree_hashes(tmp_path / "warm") == tree_hashes(tmp_path / "first")
+
+
+@pytest.mark.parametrize("background", [True, False], ids=["background", "first"])
+def test_a_docs_file_where_a_background_page_writes_is_the_same_conflict(
+    mini_repo, tmp_path, monkeypatch, caplog, background
+):
+    root = mini_repo()
+    (root / "content" / "badges").mkdir()
+    (root / "content" / "badges" / "m1.svg").write_text("<svg/>")
+    from mkdocs.exceptions import Abort
+
+    with pytest.raises(Abort):
+        _build_background(root, tmp_path / "site", background, monkeypatch)
+    assert "content/badges/m1.svg conflicts with the page aipo generates" in caplog.text
+    # A file where this model writes nothing (it has no segments) is no conflict.
+    (root / "content" / "badges" / "m1.svg").unlink()
+    (root / "content" / "models" / "m1").mkdir(exist_ok=True)
+    (root / "content" / "models" / "m1" / "segments.csv").write_text("mine\n")
+    _build_background(root, tmp_path / "site", background, monkeypatch)
+    assert (tmp_path / "site" / "models" / "m1" / "segments.csv").read_text() == "mine\n"
+    assert (tmp_path / "site" / "badges" / "m1.svg").read_text().startswith("<svg")

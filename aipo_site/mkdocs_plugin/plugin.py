@@ -15,17 +15,19 @@ import itertools
 import os
 import re
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
-from mkdocs.utils import get_relative_url
+from mkdocs.utils import get_relative_url, write_file
+from mkdocs.utils.meta import get_data
 
 from ..cache import PortalCache
 from ..errors import AipoError
@@ -42,8 +44,8 @@ from ..pipeline import (
     source_revision,
 )
 from ..render.assets import IFRAME_WORKER
-from ..render.blocks import fill
-from ..render.pages import PORTFOLIO_MARK, render_portfolio
+from ..render.blocks import SplitPage, fill
+from ..render.pages import PORTFOLIO_MARK, Paths, model_file_paths, render_portfolio
 from .config import AipoConfig
 
 __all__ = ["AipoPlugin"]
@@ -76,6 +78,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         self.portal: Portal | None = None
         self._cache_key: str | None = None
         self._files: Files | None = None
+        self._paths = Paths()
         self._root = Path.cwd()
 
     # Defining on_startup keeps this instance (and its cache) across `mkdocs serve` rebuilds.
@@ -157,6 +160,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         try:
             as_of = resolve_as_of(self.config.as_of)
             options = self._options(config)
+            self._paths = options.paths
             revision = source_revision(self._root, options.layout)
             key = self._fingerprint(options, as_of, revision)
             if self.portal is None or key != self._cache_key:
@@ -176,6 +180,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
                         revision=revision,
                         cache=self._build_cache(),
                         settings={k: v for k, v in self.config.items() if k != "cache_dir"},
+                        background=True,
                     )
                 finally:
                     gc.freeze()
@@ -197,6 +202,11 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         if not self.config.enabled or self.portal is None:
             return None
         self._files = files
+        background = self.portal.background
+        if background is not None and self._overlaps(files, background.srcs):
+            # A docs file where a background page may write one of its files: render them all
+            # now, so the conflict is reported below as it is without the background.
+            self._render_background_here()
         generated = {**self.portal.pages, **self.portal.files}
         # Model and owner pages are reached from the nav's model section, the dashboard and
         # the people index, and pages 2.. of a portfolio page from its pager; only the index
@@ -223,7 +233,43 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             files.append(
                 File.generated(config, src_uri, content=generated[src_uri], inclusion=inclusion)
             )
+        if self.portal.background is not None:
+            site_dir = config.site_dir
+
+            def write(generated: Mapping[str, str]) -> None:
+                # What MkDocs' File.copy_file does with a generated file's content.
+                for name, text in generated.items():
+                    write_file(text.encode("utf-8"), os.path.join(site_dir, name))
+
+            order = [f.src_uri for f in files.documentation_pages()]
+            self.portal.background.start(order, write)
         return files
+
+    def _overlaps(self, files: Files, srcs: frozenset[str]) -> bool:
+        """Whether a file of the docs folder lies where a model page of ``srcs`` or one of its
+        files may be generated."""
+        assert self.portal is not None
+        for model_id, src in self.portal.model_pages.items():
+            if src in srcs:
+                for path in (src, *model_file_paths(self._paths, model_id)):
+                    existing = files.get_file_from_path(path)
+                    if existing is not None and existing.generated_by is None:
+                        return True
+        return False
+
+    def _render_background_here(self) -> None:
+        """Take every background page now, with its files, into the portal."""
+        assert self.portal is not None and self.portal.background is not None
+        background, self.portal.background = self.portal.background, None
+        for src, (split, files) in background.render_all().items():
+            self._keep(src, split)
+            self.portal.files.update(files)
+
+    def _keep(self, src: str, split: SplitPage) -> None:
+        assert self.portal is not None
+        self.portal.pages[src] = split.markdown
+        self.portal.indexed[src] = split.indexed
+        self.portal.deferred[src] = split.deferred
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation | None:
         if not self.config.enabled or self.portal is None:
@@ -256,9 +302,35 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         html = fill(html, self.portal.indexed.get(page.file.src_uri, {}))
         return html + "\n" + self.portal.stamp
 
+    # First, so the search index, the theme and other plugins see the page itself, not its stub.
+    @event_priority(100)
+    def _background_page(
+        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> dict[str, Any] | None:
+        """A model page rendered in the background: MkDocs read and converted its stub (the
+        front matter) with the other pages; it is read and converted now, as MkDocs does
+        (mkdocs/commands/build.py, _populate_page), when the page is built."""
+        if not self.config.enabled or self.portal is None or self.portal.background is None:
+            return None
+        src = page.file.src_uri
+        if src not in self.portal.background.srcs or self._files is None:
+            return None
+        split = self.portal.background.take(src)
+        self._keep(src, split)
+        files = self._files
+        page.markdown, page.meta = get_data(split.markdown)
+        page.markdown = config.plugins.on_page_markdown(
+            page.markdown, page=page, config=config, files=files
+        )
+        page.render(config, files)
+        page.content = config.plugins.on_page_content(
+            page.content or "", page=page, config=config, files=files
+        )
+        return context
+
     # Last, so other plugins' on_page_context sees the whole navigation.
     @event_priority(-100)
-    def on_page_context(
+    def _pruned_nav(
         self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> dict[str, Any] | None:
         if not self.config.enabled or self.portal is None or config.theme.name != "material":
@@ -271,6 +343,8 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         ):
             context["nav"] = pruned_nav(context["nav"], features)
         return context
+
+    on_page_context = CombinedEvent(_background_page, _pruned_nav)
 
     # Runs after Material's search plugin has indexed the page content (on_page_context).
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -295,9 +369,22 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         return render_portfolio(self.portal.portfolio, models, url(self.portal.dashboard))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._end_background(wait=True)
         # `mkdocs serve` sets site_url to its own address, so this only speaks on real builds.
         if self.config.enabled and not config.site_url:
             log.info(NO_SITE_URL)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._end_background(wait=False)
+
+    def _end_background(self, *, wait: bool) -> None:
+        """Stop the background process. The portal is not kept for the next build (`mkdocs
+        serve`): the pages MkDocs did not take are stubs, and the files they wrote are in this
+        build's site only; the next build reads them from the build cache."""
+        if self.portal is not None and self.portal.background is not None:
+            self.portal.background.close(wait=wait)
+            self.portal = None
+            self._cache_key = None
 
     def on_serve(
         self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any

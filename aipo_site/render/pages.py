@@ -38,10 +38,12 @@ __all__ = [
     "dashboard_index",
     "dashboard_index_path",
     "dashboard_order",
+    "model_file_paths",
     "render_dashboard",
     "render_dashboard_pages",
     "render_history",
     "render_model_page",
+    "render_model_stub",
     "render_portfolio",
     "render_risk_register",
     "render_risk_register_pages",
@@ -346,6 +348,25 @@ def render_model_page(
     if any(v["spec"] for v in segment_views):
         _chart_data(data, paths.segment_data(m.id), charts.segments_csv(m.segments))
     return page_text, data
+
+
+def render_model_stub(m: ModelResult) -> str:
+    """The front matter of the model page (the start of what :func:`render_model_page` writes):
+    what MkDocs needs of the page before it builds it, while the page itself is rendered in the
+    background (aipo_site/background.py)."""
+    return environment().get_template("model_front.md.j2").render(c=m.charter)
+
+
+def model_file_paths(paths: Paths, model_id: str) -> list[str]:
+    """Every path :func:`render_model_page` may write a file of the model at (it writes the
+    badges always, the chart data when there is a chart)."""
+    charts_data = [paths.model_data(model_id), paths.segment_data(model_id)]
+    return [
+        paths.badge_svg(model_id),
+        paths.badge_json(model_id),
+        *charts_data,
+        *(data_script_path(p) for p in charts_data),
+    ]
 
 
 def _chart_data(files: dict[str, str], path: str, csv_text: str) -> None:

@@ -26,6 +26,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url, write_file
 from mkdocs.utils.meta import get_data
 
@@ -241,7 +242,10 @@ class AipoPlugin(BasePlugin[AipoConfig]):
                 for name, text in generated.items():
                     write_file(text.encode("utf-8"), os.path.join(site_dir, name))
 
-            order = [f.src_uri for f in files.documentation_pages()]
+            srcs = self.portal.background.srcs
+            order = [f.src_uri for f in files.documentation_pages() if f.src_uri in srcs]
+            for src in order:
+                _BackgroundPage(None, files.src_uris[src], config)
             self.portal.background.start(order, write)
         return files
 
@@ -322,6 +326,8 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         page.markdown = config.plugins.on_page_markdown(
             page.markdown, page=page, config=config, files=files
         )
+        if isinstance(page, _BackgroundPage):
+            page.stub = False
         page.render(config, files)
         page.content = config.plugins.on_page_content(
             page.content or "", page=page, config=config, files=files
@@ -406,6 +412,23 @@ class AipoPlugin(BasePlugin[AipoConfig]):
             if path.exists() and not _inside(path, docs):
                 server.watch(os.fspath(path))
         return server
+
+
+class _BackgroundPage(Page):
+    """A model page rendered in the background (aipo_site/background.py). MkDocs reads its stub
+    (the front matter) with the other pages; converting the stub's empty body is skipped (MkDocs
+    makes a Markdown converter per page, about 1 ms); the page itself is read and converted when
+    it is built (AipoPlugin._background_page)."""
+
+    stub = True
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        if not self.stub:
+            super().render(config, files)
+            return
+        self.content = ""
+        self.toc = get_toc([])
+        self.present_anchor_ids = set()
 
 
 def _local_worker_shim(config: MkDocsConfig, local: str) -> None:

@@ -278,7 +278,17 @@ def render_portal(
         provenance=provenance,
     )
     if options.split_blocks:
-        split_pages(portal, [*model_pages.values(), *dashboard.pages])
+        split_pages(
+            portal,
+            [
+                *model_pages.values(),
+                *dashboard.pages,
+                *risks.pages,
+                *regulation.pages,
+                *incidents.pages,
+                *(src for paged in people for src in paged.pages),
+            ],
+        )
     return portal
 
 

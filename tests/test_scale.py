@@ -180,7 +180,9 @@ def test_risk_and_regulation_pages_list_everything_once(big: Portal) -> None:
     rows = [
         (m, r)
         for src in paged(big, PATHS.risks)
-        for m, r in re.findall(r'<tr data-model="([^"]+)" data-risk="(R\d+)"', big.pages[src])
+        for m, r in re.findall(
+            r'<tr data-model="([^"]+)" data-risk="(R\d+)"', standalone_page(big, src)
+        )
     ]
     expected = [(m.id, f"R{x.number}") for m, x in risk_register(big.portfolio)]
     assert rows == expected and len(rows) > MODELS
@@ -190,19 +192,22 @@ def test_risk_and_regulation_pages_list_everything_once(big: Portal) -> None:
         for src in pages
         for m in re.findall(
             r'<tr data-model="([^"]+)"><th scope="row">',
-            big.pages[src].split('data-framework="eu-ai-act"', 1)[1].split("</table>", 1)[0],
+            standalone_page(big, src)
+            .split('data-framework="eu-ai-act"', 1)[1]
+            .split("</table>", 1)[0],
         )
     ]
     assert matrix == [m.id for m in big.portfolio.models if m.coverage is not None]
     # The voluntary standards count over the whole portfolio, once, on the first page.
-    assert 'data-framework="nist-ai-rmf"' in big.pages[pages[0]]
-    assert all('data-framework="nist-ai-rmf"' not in big.pages[p] for p in pages[1:])
+    assert 'data-framework="nist-ai-rmf"' in standalone_page(big, pages[0])
+    assert all('data-framework="nist-ai-rmf"' not in standalone_page(big, p) for p in pages[1:])
 
 
 def test_owner_pages_list_every_model_once(big: Portal) -> None:
     pages = paged(big, COMMITTEE_PAGE)
     rows = [
-        re.findall(r'<tr><td data-label="Model"><a href="([^"]+)"', big.pages[src]) for src in pages
+        re.findall(r'<tr><td data-label="Model"><a href="([^"]+)"', standalone_page(big, src))
+        for src in pages
     ]
     named = [
         resolve(src, html.unescape(href))
@@ -213,13 +218,17 @@ def test_owner_pages_list_every_model_once(big: Portal) -> None:
     assert all(len(found) <= DEFAULT_PAGE_SIZE for found in rows)
     assert set(pages[1:]) <= set(big.paged_pages) and COMMITTEE_PAGE in big.person_pages
     # The directory facts are on the first page; the table goes on, and says so, on the next.
-    assert "Directory key" in big.pages[pages[0]] and "Directory key" not in big.pages[pages[1]]
+    assert "Directory key" in standalone_page(
+        big, pages[0]
+    ) and "Directory key" not in standalone_page(big, pages[1])
     assert (
         'Responsible, consulted, informed and other roles <span class="aipo-quiet">(continued)'
-        in big.pages[pages[1]]
+        in standalone_page(big, pages[1])
     )
     # The sections after the table are on the page it ends on.
-    assert 'id="overdue"' in big.pages[pages[-1]] and 'id="overdue"' not in big.pages[pages[0]]
+    assert 'id="overdue"' in standalone_page(
+        big, pages[-1]
+    ) and 'id="overdue"' not in standalone_page(big, pages[0])
 
 
 def test_owner_page_pagers_count_rows_not_models(big: Portal) -> None:
@@ -241,7 +250,11 @@ def test_owner_page_pagers_count_rows_not_models(big: Portal) -> None:
 
 def test_incident_log_pages_list_every_incident_once(big: Portal) -> None:
     pages = paged(big, PATHS.incidents)
-    listed = [i for src in pages for i in re.findall(r'data-incident="([^"]+)"', big.pages[src])]
+    listed = [
+        i
+        for src in pages
+        for i in re.findall(r'data-incident="([^"]+)"', standalone_page(big, src))
+    ]
     expected = sorted(
         (i for m in big.portfolio.models for i in m.incidents),
         key=lambda i: (i.opened, i.path),
@@ -251,11 +264,13 @@ def test_incident_log_pages_list_every_incident_once(big: Portal) -> None:
     per_model = [
         g
         for src in pages
-        for g in re.findall(r'<tr data-group="([^"]+)"><td data-label="Model">', big.pages[src])
+        for g in re.findall(
+            r'<tr data-group="([^"]+)"><td data-label="Model">', standalone_page(big, src)
+        )
     ]
     assert sorted(per_model) == sorted(m.id for m in big.portfolio.models if m.incidents)
-    assert 'id="response-times"' in big.pages[pages[0]]
-    assert all('id="response-times"' not in big.pages[src] for src in pages[1:])
+    assert 'id="response-times"' in standalone_page(big, pages[0])
+    assert all('id="response-times"' not in standalone_page(big, src) for src in pages[1:])
 
 
 def resolve(src: str, href: str) -> str:

@@ -214,7 +214,7 @@ def _build(
             if isinstance(hit, ModelPage) and hit.result.path == m.path:
                 cached[m.path] = hit
     portfolio = evaluate_repository(
-        repo, as_of, log, known={path: hit.result for path, hit in cached.items()}
+        repo, as_of, log, known={path: hit.result for path, hit in cached.items()}, jobs=jobs
     )
     if log is not None:
         log.close()  # old versions are read; render workers must not share its git process

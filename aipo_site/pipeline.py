@@ -192,10 +192,13 @@ def _evaluate(
 ) -> tuple[Repository, Portfolio, CharterLog | None]:
     """load -> the charters' git log (working trees) -> evaluate; the log is kept for the pages'
     History sections, so one ``git log`` serves both."""
-    repo = load_repository(source, layout, jobs=available_cores())
+    jobs = available_cores()
+    repo = load_repository(source, layout, jobs=jobs)
     log = read_charter_log(source, repo)
     try:
-        portfolio = evaluate_repository(repo, as_of, log)
+        portfolio = evaluate_repository(
+            repo, as_of, log, jobs=jobs if isinstance(source, WorkingTree) else 1
+        )
     finally:
         if log is not None:
             log.close()  # the old versions are read; the commits stay available

@@ -278,11 +278,16 @@ class _BatchReader:
         self.label = label  # names the revision or the history in error messages
         self._batch: subprocess.Popen | None = None
         self._finalizer: weakref.finalize | None = None
+        self._pid = os.getpid()  # the process that started (and may end) _batch
 
     def close(self) -> None:
         if self._finalizer is not None:
-            self._finalizer()
+            if self._pid == os.getpid():
+                self._finalizer()
+            else:  # a forked copy's: the process is the parent's
+                self._finalizer.detach()
         self._batch = None
+        self._finalizer = None
 
     def read(self, oid: str, path: str = "", limit: int | None = None) -> bytes:
         """One object's bytes; GitError when git cannot give it, InputError (about ``path``)
@@ -321,6 +326,12 @@ class _BatchReader:
 
     def _process(self) -> subprocess.Popen:
         proc = self._batch
+        if proc is not None and self._pid != os.getpid():
+            # A forked copy (a worker process): the parent's git process, whose pipes the parent
+            # reads, is neither read nor ended here; the copy starts its own.
+            if self._finalizer is not None:
+                self._finalizer.detach()
+            proc = self._batch = self._finalizer = None
         if proc is None or proc.poll() is not None:
             try:
                 proc = subprocess.Popen(
@@ -334,6 +345,7 @@ class _BatchReader:
             except FileNotFoundError:
                 raise GitError("git is not installed (or not on PATH)") from None
             self._batch = proc
+            self._pid = os.getpid()
             self._finalizer = weakref.finalize(self, _stop, proc)
         return proc
 

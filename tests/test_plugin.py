@@ -662,3 +662,25 @@ def test_a_docs_file_where_a_background_page_writes_is_the_same_conflict(
     _build_background(root, tmp_path / "site", background, monkeypatch)
     assert (tmp_path / "site" / "models" / "m1" / "segments.csv").read_text() == "mine\n"
     assert (tmp_path / "site" / "badges" / "m1.svg").read_text().startswith("<svg")
+
+
+def test_a_failed_build_ends_the_background_process(mini_repo, tmp_path, monkeypatch):
+    """An error while MkDocs builds the pages (a page asks for a template that does not exist)
+    ends the background process at once (on_build_error)."""
+    import multiprocessing
+
+    from jinja2 import TemplateNotFound
+
+    from aipo_site.background import BackgroundPages
+
+    started: list[BackgroundPages] = []
+    start = BackgroundPages.start
+    monkeypatch.setattr(
+        BackgroundPages, "start", lambda self, *a: started.append(self) or start(self, *a)
+    )
+    root = mini_repo()
+    (root / "content" / "broken.md").write_text("---\ntemplate: missing.html\n---\n# Broken\n")
+    with pytest.raises(TemplateNotFound):
+        _build_background(root, tmp_path / "site", True, monkeypatch)
+    assert len(started) == 1 and started[0]._process is None
+    assert multiprocessing.active_children() == []

@@ -243,6 +243,21 @@ def _build(
     return portal
 
 
+def _render_model(
+    result: ModelResult,
+    key: str | None,
+    repo: Repository,
+    options: PortalOptions,
+    provenance: Provenance,
+    cache: PortalCache | None,
+) -> tuple[str, dict[str, str]]:
+    """One model's page and files, written to the cache under ``key`` (when it has one)."""
+    page, files = render_model(result, repo, options.paths, provenance)
+    if cache is not None and key is not None:
+        cache.put("model", key, ModelPage(result, page, files))
+    return page, files
+
+
 def _background(
     portal: Portal,
     todo: Sequence[ModelResult],
@@ -260,9 +275,7 @@ def _background(
 
     def render(src: str) -> tuple[SplitPage, dict[str, str]]:
         result, key = by_src[src]
-        page, files = render_model(result, repo, options.paths, provenance)
-        if cache is not None and key is not None:
-            cache.put("model", key, ModelPage(result, page, files))
+        page, files = _render_model(result, key, repo, options, provenance, cache)
         split = split_page(page, prefix=f"{number[src]}x", searchable=SEARCHABLE_SECTIONS)
         return split, files
 
@@ -282,11 +295,7 @@ def _render_models(
     its key (when it has one) by whichever process rendered it."""
 
     def render(i: int) -> tuple[str, dict[str, str]]:
-        result = todo[i]
-        page, files = render_model(result, repo, options.paths, provenance)
-        if cache is not None and keys[i] is not None:
-            cache.put("model", keys[i], ModelPage(result, page, files))
-        return page, files
+        return _render_model(todo[i], keys[i], repo, options, provenance, cache)
 
     if not todo:
         return []

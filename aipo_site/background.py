@@ -57,8 +57,8 @@ class BackgroundPages:
         each page is rendered when it is taken."""
         if self._process is not None:
             raise RuntimeError("the background process is already running")
-        first = [src for src in order if src in self.srcs]
-        self._order = [*dict.fromkeys(first), *(s for s in self._order if s not in set(first))]
+        first = dict.fromkeys(src for src in order if src in self.srcs)
+        self._order = [*first, *(s for s in self._order if s not in first)]
         self._write = write
         if not can_fork():
             return

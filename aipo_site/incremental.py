@@ -44,10 +44,11 @@ from .pipeline import (
     render_model,
     render_portal,
     source_revision,
+    split_numbered,
     split_pages,
 )
-from .render.blocks import SplitPage, split_page
-from .render.pages import SEARCHABLE_SECTIONS, render_model_stub, render_stamp
+from .render.blocks import SplitPage
+from .render.pages import render_model_stub, render_stamp
 
 __all__ = ["PARALLEL_MIN", "ModelPage", "build_portal_cached"]
 
@@ -276,8 +277,7 @@ def _background(
     def render(src: str) -> tuple[SplitPage, dict[str, str]]:
         result, key = by_src[src]
         page, files = _render_model(result, key, repo, options, provenance, cache)
-        split = split_page(page, prefix=f"{number[src]}x", searchable=SEARCHABLE_SECTIONS)
-        return split, files
+        return split_numbered(page, number[src]), files
 
     return BackgroundPages(render, list(by_src))
 

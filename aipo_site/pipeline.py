@@ -24,7 +24,7 @@ from .model.results import ModelResult, Portfolio
 from .model.revision import CommitInfo, Revision
 from .parallel import available_cores
 from .render.assets import static_files, vega_bundle
-from .render.blocks import fill, split_page
+from .render.blocks import SplitPage, fill, split_page
 from .render.incidents import render_incident_log
 from .render.pages import (
     SEARCHABLE_SECTIONS,
@@ -48,6 +48,7 @@ __all__ = [
     "Provenance",
     "build_portal",
     "evaluate_source",
+    "keep_split",
     "model_groups",
     "nav_chunks",
     "portal_options",
@@ -56,6 +57,7 @@ __all__ = [
     "render_model",
     "resolve_as_of",
     "source_revision",
+    "split_numbered",
     "split_pages",
     "standalone_page",
 ]
@@ -300,10 +302,19 @@ def split_pages(portal: Portal, srcs: list[str]) -> None:
     render/blocks.py), numbering the pages in that order (model pages first, from 0: the build
     cache splits cached model pages again the same way)."""
     for i, src in enumerate(srcs):
-        split = split_page(portal.pages[src], prefix=f"{i}x", searchable=SEARCHABLE_SECTIONS)
-        portal.pages[src] = split.markdown
-        portal.indexed[src] = split.indexed
-        portal.deferred[src] = split.deferred
+        keep_split(portal, src, split_numbered(portal.pages[src], i))
+
+
+def split_numbered(page: str, number: int) -> SplitPage:
+    """The page numbered ``number`` by :func:`split_pages`, split into its Markdown and blocks."""
+    return split_page(page, prefix=f"{number}x", searchable=SEARCHABLE_SECTIONS)
+
+
+def keep_split(portal: Portal, src: str, split: SplitPage) -> None:
+    """Put a split page into the portal: its Markdown in ``pages``, its blocks beside it."""
+    portal.pages[src] = split.markdown
+    portal.indexed[src] = split.indexed
+    portal.deferred[src] = split.deferred
 
 
 def render_model(

@@ -38,6 +38,7 @@ from ..model.inputs import Layout
 from ..pipeline import (
     Portal,
     PortalOptions,
+    keep_split,
     model_groups,
     nav_chunks,
     portal_options,
@@ -45,7 +46,7 @@ from ..pipeline import (
     source_revision,
 )
 from ..render.assets import IFRAME_WORKER
-from ..render.blocks import SplitPage, fill
+from ..render.blocks import fill
 from ..render.pages import PORTFOLIO_MARK, Paths, model_file_paths, render_portfolio
 from .config import AipoConfig
 
@@ -266,14 +267,8 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         assert self.portal is not None and self.portal.background is not None
         background, self.portal.background = self.portal.background, None
         for src, (split, files) in background.render_all().items():
-            self._keep(src, split)
+            keep_split(self.portal, src, split)
             self.portal.files.update(files)
-
-    def _keep(self, src: str, split: SplitPage) -> None:
-        assert self.portal is not None
-        self.portal.pages[src] = split.markdown
-        self.portal.indexed[src] = split.indexed
-        self.portal.deferred[src] = split.deferred
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation | None:
         if not self.config.enabled or self.portal is None:
@@ -320,7 +315,7 @@ class AipoPlugin(BasePlugin[AipoConfig]):
         if src not in self.portal.background.srcs or self._files is None:
             return None
         split = self.portal.background.take(src)
-        self._keep(src, split)
+        keep_split(self.portal, src, split)
         files = self._files
         page.markdown, page.meta = get_data(split.markdown)
         page.markdown = config.plugins.on_page_markdown(
